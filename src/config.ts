@@ -1,0 +1,139 @@
+/**
+ * Configuration: the only module that reads `process.env`. Everything is validated
+ * synchronously at start; a bad value stops the process with one line naming it.
+ * Names of the variables are part of the runtime contract (shared/SPEC.md).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const openIdList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id.length > 0),
+  )
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'each openid must be 1–64 letters, digits, _ or -')));
+
+const isValidTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  WECHAT_TOKEN: z
+    .string({ error: 'is required' })
+    .regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (the Token set in the WeChat admin console)'),
+  WECHAT_APPID: z.string({ error: 'is required' }).regex(/^wx[0-9a-zA-Z]{8,30}$/, 'must look like wx0123456789abcdef'),
+  WECHAT_APPSECRET: z.string({ error: 'is required' }).regex(/^[0-9a-zA-Z]{16,64}$/, 'must be the 32-character AppSecret'),
+  WECHAT_AES_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey')
+    .optional(),
+  /** The key before the last rotation; tried when WECHAT_AES_KEY fails to decrypt (WECHAT.md §4.1). */
+  WECHAT_AES_KEY_PREVIOUS: z
+    .string()
+    .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey')
+    .optional(),
+  WECHAT_API_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://api.weixin.qq.com'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  ADMIN_OPENIDS: openIdList,
+  STAFF_OPENIDS: openIdList,
+  TZ: z.string().optional(),
+  FANHOOK_TIMEZONE: z.string().optional(),
+  /** Milliseconds before a passive reply gives up and answers `success` (WeChat waits 5 s). */
+  FANHOOK_REPLY_DEADLINE_MS: z.coerce.number().int().min(100).max(4800).default(4500),
+  /** Largest callback body accepted, in bytes. */
+  FANHOOK_BODY_LIMIT_BYTES: positiveInt(256 * 1024),
+  FANHOOK_DATA_DIR: z.string().default('./data'),
+  FANHOOK_TEMPLATES_DIR: z.string().default('./templates'),
+  /** web = HTTP only, worker = jobs only, all = both (the default, fine for one instance). */
+  FANHOOK_ROLE: z.enum(['web', 'worker', 'all']).default('all'),
+  FANHOOK_INTERACTION_RETENTION_DAYS: positiveInt(180),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+});
+
+/** The typed, frozen configuration every component gets its options from. */
+export interface Config {
+  readonly port: number;
+  readonly wechat: {
+    readonly token: string;
+    readonly appId: string;
+    readonly appSecret: string;
+    readonly aesKey: string | undefined;
+    readonly previousAesKey: string | undefined;
+    readonly apiBase: string;
+  };
+  /** Undefined: start or reuse the local development database under `dataDir`. */
+  readonly mongodbUri: string | undefined;
+  readonly adminOpenIds: readonly string[];
+  readonly staffOpenIds: readonly string[];
+  readonly timezone: string;
+  readonly replyDeadlineMs: number;
+  readonly bodyLimitBytes: number;
+  readonly dataDir: string;
+  readonly templatesDir: string;
+  readonly role: 'web' | 'worker' | 'all';
+  readonly interactionRetentionDays: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly isTest: boolean;
+  readonly isProduction: boolean;
+}
+
+/**
+ * Parses an environment (by default `process.env`) into a Config.
+ * @throws ConfigError whose one-line message names the first bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is required' : issue.message;
+    throw new ConfigError(`Invalid configuration: ${name} ${message}`);
+  }
+  const e = parsed.data;
+  const timezone = e.FANHOOK_TIMEZONE ?? e.TZ ?? 'Asia/Shanghai';
+  if (!isValidTimeZone(timezone)) {
+    const name = e.FANHOOK_TIMEZONE ? 'FANHOOK_TIMEZONE' : 'TZ';
+    throw new ConfigError(`Invalid configuration: ${name} is not a known IANA time zone: ${timezone}`);
+  }
+  return Object.freeze({
+    port: e.PORT,
+    wechat: Object.freeze({
+      token: e.WECHAT_TOKEN,
+      appId: e.WECHAT_APPID,
+      appSecret: e.WECHAT_APPSECRET,
+      aesKey: e.WECHAT_AES_KEY,
+      previousAesKey: e.WECHAT_AES_KEY_PREVIOUS,
+      apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''),
+    }),
+    mongodbUri: e.MONGODB_URI,
+    adminOpenIds: Object.freeze([...e.ADMIN_OPENIDS]),
+    staffOpenIds: Object.freeze([...e.STAFF_OPENIDS]),
+    timezone,
+    replyDeadlineMs: e.FANHOOK_REPLY_DEADLINE_MS,
+    bodyLimitBytes: e.FANHOOK_BODY_LIMIT_BYTES,
+    dataDir: path.resolve(e.FANHOOK_DATA_DIR),
+    templatesDir: path.resolve(e.FANHOOK_TEMPLATES_DIR),
+    role: e.FANHOOK_ROLE,
+    interactionRetentionDays: e.FANHOOK_INTERACTION_RETENTION_DAYS,
+    logLevel: e.LOG_LEVEL,
+    isTest: e.NODE_ENV === 'test',
+    isProduction: e.NODE_ENV === 'production',
+  });
+}

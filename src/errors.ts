@@ -1,0 +1,104 @@
+/**
+ * The error classes of fanhook. Foreign errors (mongoose, fetch, WeChat errcodes) are
+ * translated into these once, at the edge, so the rest of the code can narrow with
+ * `instanceof` instead of matching messages.
+ */
+
+/** Base class: a stable snake_case `code`, an HTTP `status`, and whether the message may be shown. */
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** When true the message is safe to show to the caller (Koa's `expose`). */
+  readonly expose: boolean;
+
+  constructor(message: string, options: { code?: string; status?: number; expose?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code ?? 'internal_error';
+    this.status = options.status ?? 500;
+    this.expose = options.expose ?? this.status < 500;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** Input that does not have the expected shape: malformed XML, a bad field. Always 400. */
+export class ValidationError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'validation_error', status: 400, expose: true, cause });
+  }
+}
+
+/** A request whose signature does not verify. Always 401; nothing else is done for it. */
+export class SignatureError extends AppError {
+  constructor(message = 'invalid signature') {
+    super(message, { code: 'invalid_signature', status: 401, expose: true });
+  }
+}
+
+/** The caller may not do this (e.g. an admin command from a non-admin). */
+export class ForbiddenError extends AppError {
+  constructor(message = 'forbidden') {
+    super(message, { code: 'forbidden', status: 403, expose: true });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = 'not found') {
+    super(message, { code: 'not_found', status: 404, expose: true });
+  }
+}
+
+/** A bad or missing configuration value; the message names the variable. */
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super(message, { code: 'config_error', status: 500, expose: false });
+  }
+}
+
+/** A WeChat API answer with a non-zero errcode (the errcode table is in shared/WECHAT.md §11). */
+export class WechatApiError extends AppError {
+  readonly errcode: number;
+  readonly errmsg: string;
+  readonly path: string;
+
+  constructor(path: string, errcode: number, errmsg: string) {
+    super(`WeChat API ${path} failed: ${errcode} ${errmsg}`, { code: 'wechat_api_error', status: 502, expose: false });
+    this.path = path;
+    this.errcode = errcode;
+    this.errmsg = errmsg;
+  }
+
+  /** 45015 / 43004: the fan is outside the 48-hour window or no longer follows. */
+  get isOutOfWindow(): boolean {
+    return this.errcode === 45015 || this.errcode === 43004;
+  }
+
+  /** 45047: the customer-service allowance of the fan's last interaction is used up. */
+  get isAllowanceExhausted(): boolean {
+    return this.errcode === 45047;
+  }
+
+  /** Daily/monthly quotas: waiting a moment does not help. */
+  get isQuota(): boolean {
+    return this.errcode === 45009 || this.errcode === 45028;
+  }
+
+  /** An access-token problem that one refresh may fix. */
+  get isTokenInvalid(): boolean {
+    return this.errcode === 40001 || this.errcode === 40014 || this.errcode === 42001;
+  }
+}
+
+/** The WeChat API could not be reached, or answered something that is not JSON. */
+export class NetworkError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'network_error', status: 502, expose: false, cause });
+  }
+}
+
+/** A job failure that retrying cannot fix; the job backoff strategy stops on it. */
+export class PermanentJobError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'permanent_job_error', status: 500, expose: false, cause });
+  }
+}
