@@ -1,0 +1,67 @@
+/**
+ * The merchant's reply templates (`templates/replies.yaml`): loaded and validated as a
+ * whole, rendered per fan with Mustache. An invalid file is refused with a message naming
+ * the field, and the previous set stays in use.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Mustache from 'mustache';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+
+const templateText = z.string().trim().min(1, 'must not be empty').max(2000, 'is longer than 2000 characters');
+
+export const repliesSchema = z
+  .object({
+    shopName: z.string().trim().min(1).default('本店'),
+    welcome: z.object({
+      default: templateText,
+      scenes: z.record(z.string(), templateText).default({}),
+    }),
+    fallback: templateText,
+  })
+  .passthrough();
+
+export type ReplyTemplates = z.infer<typeof repliesSchema>;
+
+/** Formats the first zod issue as "file: path.to.field message". */
+export function describeIssue(file: string, error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  return `${file}: ${where} ${issue.message}`;
+}
+
+/** Parses YAML text into templates; throws ValidationError naming the bad field. */
+export function parseReplyTemplates(text: string, file = 'replies.yaml'): ReplyTemplates {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new ValidationError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const parsed = repliesSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new ValidationError(describeIssue(file, parsed.error));
+  }
+  // Render once with empty data so a broken Mustache tag fails now, not in front of a fan.
+  for (const text of [parsed.data.fallback, parsed.data.welcome.default, ...Object.values(parsed.data.welcome.scenes)]) {
+    try {
+      Mustache.parse(text);
+    } catch (error) {
+      throw new ValidationError(`${file}: bad template syntax: ${(error as Error).message}`);
+    }
+  }
+  return parsed.data;
+}
+
+/** Reads `replies.yaml` from the templates directory. */
+export async function loadReplyTemplates(dir: string): Promise<ReplyTemplates> {
+  const file = path.join(dir, 'replies.yaml');
+  return parseReplyTemplates(await readFile(file, 'utf8'), 'replies.yaml');
+}
+
+/** Renders a template with per-fan variables; no HTML escaping (chat text is not HTML). */
+export function renderTemplate(template: string, view: Record<string, unknown>): string {
+  return Mustache.render(template, view, undefined, { escape: (value: string) => value }).trim();
+}

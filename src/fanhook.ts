@@ -1,0 +1,137 @@
+/**
+ * The composition root: builds every component of one fanhook instance from a Config and an
+ * open database connection. `main.ts` uses it for the process; tests use it to run real
+ * instances (two of them on one database when they need to).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Agenda } from 'agenda';
+import type Koa from 'koa';
+import type { Connection } from 'mongoose';
+import type { Config } from './config.js';
+import { TemplateRegistry } from './conversation/template-registry.js';
+import { CustomerServiceSender } from './customer-service/send-customer-message.js';
+import { isConnected } from './db/connect.js';
+import { createHttpApp } from './http/app.js';
+import { InteractionStore } from './interactions/interaction-store.js';
+import { createAgenda } from './jobs/agenda.js';
+import { defineJobs, scheduleRecurringJobs } from './jobs/index.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+import { AccessTokenStore } from './wechat/access-token-store.js';
+import { WechatApiClient } from './wechat/api-client.js';
+import { createBot } from './wechat/bot.js';
+import type { WechatContext } from './wechat/context.js';
+import { WechatCrypto } from './wechat/crypto.js';
+import { WechatWebhook } from './wechat/webhook.js';
+
+type PipelineRunner = (ctx: WechatContext) => Promise<void>;
+
+export interface FanhookOptions {
+  config: Config;
+  connection: Connection;
+  logger: Logger;
+  clock?: Clock;
+  /** Agenda poll interval (tests use a short one). */
+  jobPollInterval?: string | number;
+  /** Replaces the pipeline runner (tests use it to simulate a slow handler). */
+  wrapRun?: (run: PipelineRunner) => PipelineRunner;
+}
+
+export interface Fanhook {
+  readonly http: Koa;
+  readonly webhook: WechatWebhook;
+  readonly api: WechatApiClient;
+  readonly tokens: AccessTokenStore;
+  readonly agenda: Agenda;
+  readonly templates: TemplateRegistry;
+  readonly customerService: CustomerServiceSender;
+  /** Starts the HTTP server on `port` (0 = any free port); resolves with the bound port. */
+  listen(port: number): Promise<number>;
+  /** Starts processing jobs (worker role). */
+  startJobs(): Promise<void>;
+  isReady(): boolean;
+  /** Stops taking requests, drains jobs; the caller closes the connection. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
+  const { config, connection, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const api = new WechatApiClient({
+    baseUrl: config.wechat.apiBase,
+    appId: config.wechat.appId,
+    appSecret: config.wechat.appSecret,
+    logger,
+    clock,
+  });
+  const tokens = new AccessTokenStore(connection, { appId: config.wechat.appId, fetchToken: () => api.fetchStableToken(), clock, logger });
+  api.useTokenStore(tokens);
+  const templates = await TemplateRegistry.load(config.templatesDir);
+  const customerService = new CustomerServiceSender({ connection, api, clock, logger });
+  const bot = createBot({ connection, templates });
+  const crypto = config.wechat.aesKey
+    ? new WechatCrypto({ appId: config.wechat.appId, aesKey: config.wechat.aesKey, previousAesKey: config.wechat.previousAesKey })
+    : undefined;
+  const baseRun: PipelineRunner = (ctx) => bot.run(ctx);
+  const webhook = new WechatWebhook({
+    token: config.wechat.token,
+    crypto,
+    store: new InteractionStore(connection, { clock }),
+    deferred: customerService,
+    run: options.wrapRun ? options.wrapRun(baseRun) : baseRun,
+    logger,
+    clock,
+    replyDeadlineMs: config.replyDeadlineMs,
+    maxRequestAgeSeconds: 300,
+  });
+
+  const agenda = createAgenda({ connection, processEvery: options.jobPollInterval });
+  defineJobs(agenda, { connection, tokens, clock, logger, timezone: config.timezone, interactionRetentionDays: config.interactionRetentionDays });
+  let jobsRunning = false;
+  let server: Server | undefined;
+
+  const isReady = (): boolean => isConnected(connection) && (config.role === 'web' || jobsRunning);
+  const http = createHttpApp({ webhook, bodyLimitBytes: config.bodyLimitBytes, isReady, logger });
+
+  return {
+    http,
+    webhook,
+    api,
+    tokens,
+    agenda,
+    templates,
+    customerService,
+    isReady,
+    async listen(port) {
+      server = createServer(http.callback());
+      // Bound slow clients: WeChat sends small bodies at once.
+      server.requestTimeout = 10_000;
+      server.headersTimeout = 5_000;
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, '0.0.0.0', () => resolve());
+      });
+      return (server.address() as AddressInfo).port;
+    },
+    async startJobs() {
+      await agenda.start();
+      await scheduleRecurringJobs(agenda, { timezone: config.timezone });
+      jobsRunning = true;
+    },
+    async stop(timeoutMs = 8_000) {
+      const closing = server
+        ? new Promise<void>((resolve) => {
+            server!.close(() => resolve());
+            server!.closeIdleConnections();
+          })
+        : Promise.resolve();
+      if (jobsRunning) {
+        await agenda.drain(timeoutMs);
+        jobsRunning = false;
+      }
+      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+      server?.closeAllConnections();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Every job fanhook runs, registered from one literal list, and the recurring schedule in
+ * one place.
+ */
+import type { Agenda } from 'agenda';
+import type { Connection } from 'mongoose';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { AccessTokenStore } from '../wechat/access-token-store.js';
+import { CLEANUP_INTERACTIONS_JOB, defineCleanupInteractions } from './cleanup-interactions.js';
+import { REFRESH_ACCESS_TOKEN_JOB, defineRefreshAccessToken } from './refresh-access-token.js';
+
+export interface JobDeps {
+  connection: Connection;
+  tokens: AccessTokenStore;
+  clock: Clock;
+  logger: Logger;
+  timezone: string;
+  interactionRetentionDays: number;
+}
+
+export function defineJobs(agenda: Agenda, deps: JobDeps): void {
+  defineRefreshAccessToken(agenda, deps.tokens);
+  defineCleanupInteractions(agenda, { ...deps, retentionDays: deps.interactionRetentionDays });
+}
+
+/** Creates (or updates) the recurring jobs; `every` is idempotent per job name. */
+export async function scheduleRecurringJobs(agenda: Agenda, deps: Pick<JobDeps, 'timezone'>): Promise<void> {
+  await agenda.every('4 minutes', REFRESH_ACCESS_TOKEN_JOB, undefined, { skipImmediate: true });
+  await agenda.every('17 3 * * *', CLEANUP_INTERACTIONS_JOB, undefined, { timezone: deps.timezone, skipImmediate: true });
+}
