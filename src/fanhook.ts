@@ -9,6 +9,8 @@ import type { Agenda } from 'agenda';
 import type Koa from 'koa';
 import type { Connection } from 'mongoose';
 import type { Config } from './config.js';
+import { createCommands } from './admin/commands/index.js';
+import { RoleRegistry } from './admin/roles.js';
 import { TemplateRegistry } from './conversation/template-registry.js';
 import { CustomerServiceSender } from './customer-service/send-customer-message.js';
 import { isConnected } from './db/connect.js';
@@ -45,6 +47,7 @@ export interface Fanhook {
   readonly tokens: AccessTokenStore;
   readonly agenda: Agenda;
   readonly templates: TemplateRegistry;
+  readonly roles: RoleRegistry;
   readonly customerService: CustomerServiceSender;
   /** Starts the HTTP server on `port` (0 = any free port); resolves with the bound port. */
   listen(port: number): Promise<number>;
@@ -69,7 +72,9 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   api.useTokenStore(tokens);
   const templates = await TemplateRegistry.load(config.templatesDir);
   const customerService = new CustomerServiceSender({ connection, api, clock, logger });
-  const bot = createBot({ connection, templates });
+  const roles = new RoleRegistry({ connection, adminOpenIds: config.adminOpenIds, staffOpenIds: config.staffOpenIds, clock });
+  const commands = createCommands({ connection, roles, clock, logger });
+  const bot = createBot({ connection, templates, roles, commands });
   const crypto = config.wechat.aesKey
     ? new WechatCrypto({ appId: config.wechat.appId, aesKey: config.wechat.aesKey, previousAesKey: config.wechat.previousAesKey })
     : undefined;
@@ -101,6 +106,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     tokens,
     agenda,
     templates,
+    roles,
     customerService,
     isReady,
     async listen(port) {

@@ -1,7 +1,8 @@
 /**
  * A fan of the account: one document per openid, updated atomically by every interaction.
- * The customer-service window lives here (not in its own collection) so segment queries
- * such as "reachable by customer-service message" stay single-collection (no $lookup).
+ * Everything segments and broadcasts filter on lives on this one document (window, tags,
+ * attributes, source, region, monthly push count), so a segment is a single-collection query
+ * over indexed fields, never a $lookup.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '../db/model.js';
@@ -16,35 +17,136 @@ export interface CustomerServiceWindow {
   triggerUsed: number;
 }
 
+/** A tag on a fan, with why it is there (`/fan` shows it). */
+export interface FanTag {
+  name: string;
+  /** 'rule' (auto-tagging, see ruleId), 'manual' (/tag by an admin), 'wechat' (imported). */
+  source: 'rule' | 'manual' | 'wechat';
+  ruleId?: string;
+  /** The admin openid for manual tags. */
+  by?: string;
+  at: Date;
+}
+
+export interface SubscriptionChange {
+  event: 'subscribe' | 'unsubscribe';
+  at: Date;
+  scene?: string;
+}
+
+export interface FanLocation {
+  latitude: number;
+  longitude: number;
+  label?: string;
+  /** Coarse region (province) derived offline from the coordinates. */
+  region?: string;
+  at: Date;
+}
+
+/** Activity tier (SPEC.md §2), kept up to date by the interaction path and the sweep. */
+export type ActivityTier = 'new' | 'active' | 'dormant' | 'unsubscribed';
+
 export interface Fan {
   openId: string;
   subscribed: boolean;
+  subscribedAt?: Date;
+  unsubscribedAt?: Date;
+  /** Number of follows after the first (unfollow then follow again). */
+  refollowCount: number;
+  subscriptionHistory: SubscriptionChange[];
+  /** QR scene of the latest follow (`qrscene_store_hz` → `store_hz`). */
+  source?: string;
+  /** QR scene of the very first follow. */
+  firstSource?: string;
   firstSeenAt: Date;
   lastSeenAt: Date;
+  /** Last message the fan wrote (not events). */
+  lastMessageAt?: Date;
   csWindow: CustomerServiceWindow;
+  activity: ActivityTier;
+  /** Interactions by InboundMessage kind. Keys pass through `safeKey`. */
+  counts: Record<string, number>;
+  menuClicks: Record<string, number>;
+  /** Click sequences within a session, e.g. "NEW>SIZE" → 3. */
+  menuPaths: Record<string, number>;
+  /** The menu clicks of the current session, for building `menuPaths`. */
+  menuSession?: { keys: string[]; lastAt: Date };
+  linksViewed: { url: string; at: Date }[];
+  location?: FanLocation;
+  /** Interest keywords seen in the fan's text, with counts. */
+  interests: Record<string, number>;
+  /** Attributes collected by conversation or set by rules (size, colour, birthday, city…). */
+  attributes: Record<string, string>;
+  tags: FanTag[];
+  /** The profile question waiting for the fan's answer. */
+  pendingQuestion?: { key: string; askedAt: Date; attempts: number };
+  /** Consecutive fan messages the bot could not answer (handoff trigger at 2). */
+  unansweredStreak: number;
+  /** Mass pushes received in `month` (YYYY-MM in the configured time zone): at most 4. */
+  massPushes: { month?: string; count: number; lastAt?: Date };
+  /** Set when personal data was purged after an unfollow (privacy retention). */
+  purgedAt?: Date;
   createdAt?: Date;
   updatedAt?: Date;
 }
+
+const counter = { type: Schema.Types.Mixed, default: () => ({}) };
 
 export const fanSchema = new Schema<Fan>(
   {
     openId: { type: String, required: true },
     subscribed: { type: Boolean, default: false },
+    subscribedAt: { type: Date },
+    unsubscribedAt: { type: Date },
+    refollowCount: { type: Number, default: 0 },
+    subscriptionHistory: { type: [{ _id: false, event: String, at: Date, scene: String }], default: [] },
+    source: { type: String },
+    firstSource: { type: String },
     firstSeenAt: { type: Date, required: true },
     lastSeenAt: { type: Date, required: true },
+    lastMessageAt: { type: Date },
     csWindow: {
       messageAt: { type: Date },
       messageUsed: { type: Number, default: 0 },
       triggerAt: { type: Date },
       triggerUsed: { type: Number, default: 0 },
     },
+    activity: { type: String, default: 'new' },
+    counts: counter,
+    menuClicks: counter,
+    menuPaths: counter,
+    menuSession: { type: { _id: false, keys: [String], lastAt: Date } },
+    linksViewed: { type: [{ _id: false, url: String, at: Date }], default: [] },
+    location: { type: { _id: false, latitude: Number, longitude: Number, label: String, region: String, at: Date } },
+    interests: counter,
+    attributes: counter,
+    tags: { type: [{ _id: false, name: String, source: String, ruleId: String, by: String, at: Date }], default: [] },
+    pendingQuestion: { type: { _id: false, key: String, askedAt: Date, attempts: Number } },
+    unansweredStreak: { type: Number, default: 0 },
+    massPushes: { month: { type: String }, count: { type: Number, default: 0 }, lastAt: { type: Date } },
+    purgedAt: { type: Date },
   },
   { versionKey: false, timestamps: true, minimize: false },
 );
 fanSchema.index({ openId: 1 }, { unique: true });
-fanSchema.index({ lastSeenAt: -1 });
+// Segment fields (SPEC.md §6): every atom of the grammar hits one of these.
+fanSchema.index({ subscribed: 1, lastSeenAt: -1 });
+fanSchema.index({ 'tags.name': 1 });
+fanSchema.index({ source: 1 });
+fanSchema.index({ 'location.region': 1 });
+fanSchema.index({ subscribedAt: -1 });
+fanSchema.index({ activity: 1 });
 
 /** The Fan model on `connection` (collection `fans`). */
 export function getFanModel(connection: Connection): Model<Fan> {
   return modelOn(connection, 'Fan', fanSchema, 'fans');
+}
+
+/**
+ * Makes user-provided text (menu keys, words, attribute names) safe as a field name inside
+ * an update path: a '.' would address a nested field and a leading '$' an operator.
+ */
+export function safeKey(text: string): string {
+  const cleaned = text.replace(/[.$\u0000]/g, '_').trim().slice(0, 64);
+  return cleaned.length > 0 ? cleaned : '_';
 }

@@ -72,7 +72,7 @@ export class InteractionStore {
       .findOneAndUpdate(
         { dedupeKey, status: 'processing', leaseUntil: { $lt: now } },
         { $set: { leaseUntil: new Date(now.getTime() + this.leaseMs) } },
-        { returnDocument: 'after', projection: { _id: 1 } },
+        { returnDocument: 'after' },
       )
       .lean();
     if (taken) {
