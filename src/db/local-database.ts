@@ -1,0 +1,341 @@
+/**
+ * A local MongoDB-wire server for tests and `npm run dev`, so a fresh machine needs no
+ * MongoDB install: a `mongod` on PATH when there is one, else FerretDB 1.24 on SQLite
+ * (shared/SPEC.md §11), built once from the Go module proxy when no binary exists.
+ * Production always sets MONGODB_URI and never reaches this module.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import { AppError } from '../errors.js';
+import { silentLogger, type Logger } from '../lib/logger.js';
+
+/** The FerretDB release we support; 1.x is the last line with the embedded SQLite backend. */
+export const FERRETDB_VERSION = 'v1.24.0';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+const OUTPUT_TAIL_CHARS = 4_000;
+
+export interface LocalDatabaseOptions {
+  /** Parent directory for the server's files (`mongo/` or `ferretdb/` is created inside). */
+  dataDir: string;
+  logger?: Logger;
+  /** TCP port on 127.0.0.1; a free one is picked when absent. */
+  port?: number;
+  /** Where the FerretDB binary is cached; defaults to `~/.cache/fanhook`. */
+  cacheDir?: string;
+}
+
+export interface LocalDatabase {
+  /**
+   * `mongodb://127.0.0.1:<port>` without a database name; for FerretDB it carries
+   * `/?maxPoolSize=1`, so add a database with `withDatabase`, not by appending.
+   */
+  readonly uri: string;
+  readonly kind: 'mongod' | 'ferretdb';
+  /** SIGTERM, then SIGKILL after 5 s; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The default binary cache: `~/.cache/fanhook`. */
+export function defaultCacheDir(): string {
+  return path.join(os.homedir(), '.cache', 'fanhook');
+}
+
+/**
+ * Starts a local MongoDB-wire server and resolves once it answers `ping`.
+ * Order: `mongod` on PATH, else FerretDB (cached, on PATH, or built with Go).
+ * The server dies with this process even on SIGKILL (see `spawnWatched`).
+ * @throws AppError `local_database_unavailable` naming what to install, or when the
+ * server does not come up within 30 s (with the tail of its output).
+ */
+export async function startLocalDatabase(options: LocalDatabaseOptions): Promise<LocalDatabase> {
+  const logger = options.logger ?? silentLogger;
+  const port = options.port ?? (await findFreePort());
+  const address = `127.0.0.1:${port}`;
+
+  let kind: LocalDatabase['kind'];
+  let command: string[];
+  if ((await runQuietly('mongod', ['--version'])) !== undefined) {
+    const dbPath = path.join(options.dataDir, 'mongo');
+    await mkdir(dbPath, { recursive: true });
+    kind = 'mongod';
+    command = ['mongod', '--dbpath', dbPath, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'];
+  } else {
+    const binary = await ensureFerretDbBinary(options.cacheDir ?? defaultCacheDir(), logger);
+    const dir = path.join(options.dataDir, 'ferretdb');
+    await mkdir(dir, { recursive: true });
+    kind = 'ferretdb';
+    command = [
+      binary,
+      '--handler=sqlite',
+      // FerretDB wants a URI whose path is a directory, hence the trailing slash.
+      `--sqlite-url=file:${dir}/`,
+      `--state-dir=${dir}`,
+      `--listen-addr=${address}`,
+      // Its debug HTTP server defaults to a fixed port (8088) and would collide between instances.
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=warn',
+    ];
+  }
+
+  const server = spawnWatched(command);
+  // FerretDB 1.x on SQLite runs an update as read-then-write outside a transaction
+  // (FerretDB#3040), so parallel `$inc`/`findOneAndUpdate` on one document lose writes.
+  // One connection per client makes the server see a client's operations one at a time.
+  const uri = kind === 'ferretdb' ? `mongodb://${address}/?maxPoolSize=1` : `mongodb://${address}`;
+  logger.info({ kind, uri, dataDir: options.dataDir }, 'starting local database');
+  try {
+    await waitUntilReady(uri, server);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  server.onUnexpectedExit = (code) =>
+    logger.error({ kind, code, output: server.tail() }, 'local database exited unexpectedly');
+  logger.info({ kind, uri }, 'local database ready');
+  return { uri, kind, stop: server.stop };
+}
+
+/**
+ * Returns the path of a working FerretDB 1.24 binary: the cached one, else `ferretdb` on
+ * PATH, else one built now with Go into `cacheDir` (a one-time build of a few minutes).
+ * @throws AppError `local_database_unavailable` when none exists and Go is not installed.
+ */
+export async function ensureFerretDbBinary(cacheDir: string, logger: Logger = silentLogger): Promise<string> {
+  const cached = path.join(cacheDir, `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
+  if (await isFerretDb(cached, `version: ${FERRETDB_VERSION}`)) return cached;
+  // Any 1.x on PATH will do; 2.x dropped the SQLite backend we rely on.
+  if (await isFerretDb('ferretdb', 'version: v1.')) return 'ferretdb';
+  if ((await runQuietly('go', ['version'])) === undefined) {
+    throw new AppError(
+      'No local database available: install MongoDB (mongod on PATH), or Go ≥ 1.21 so FerretDB ' +
+        `${FERRETDB_VERSION} can be built, or set MONGODB_URI to an existing server.`,
+      { code: 'local_database_unavailable' },
+    );
+  }
+  logger.warn({ target: cached }, `building FerretDB ${FERRETDB_VERSION} with Go: a one-time build of a few minutes`);
+  await buildFerretDb(cached);
+  logger.info({ path: cached }, 'FerretDB built');
+  return cached;
+}
+
+/**
+ * Puts `database` into a MongoDB URI's path, keeping hosts and options
+ * (`mongodb://h:1/?maxPoolSize=1` → `mongodb://h:1/db?maxPoolSize=1`). With credentials and
+ * no explicit authSource the driver would authenticate against the new database, so the
+ * old one (or `admin`) is kept as authSource.
+ */
+export function withDatabase(uri: string, database: string): string {
+  const [base = '', query] = uri.split(/\?(.*)/s, 2);
+  const hostsEnd = base.indexOf('/', base.indexOf('://') + 3);
+  const hosts = hostsEnd === -1 ? base : base.slice(0, hostsEnd);
+  const previous = hostsEnd === -1 ? '' : decodeURIComponent(base.slice(hostsEnd + 1));
+  let options = query ?? '';
+  if (hosts.includes('@') && !/(^|&)authSource=/i.test(options)) {
+    options = [options, `authSource=${encodeURIComponent(previous || 'admin')}`].filter(Boolean).join('&');
+  }
+  return `${hosts}/${database}${options ? `?${options}` : ''}`;
+}
+
+async function buildFerretDb(target: string): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'fanhook-ferretdb-'));
+  try {
+    // `go install …@v1.24.0` is refused by the proxy (no version list), so fetch it into a
+    // throwaway module instead.
+    await runGo(work, ['mod', 'init', 'fanhook.local/ferretdb-build']);
+    await runGo(work, ['get', `${FERRETDB_MODULE}/cmd/ferretdb@${FERRETDB_VERSION}`]);
+    // The binary panics at start unless build/version/version.txt exists, and the module
+    // zip omits it (release builds generate it). The module cache is read-only and -overlay
+    // may not touch it, so build from a writable copy through a `replace`.
+    const moduleDir = (await runGo(work, ['list', '-m', '-f', '{{.Dir}}', FERRETDB_MODULE])).trim();
+    const source = path.join(work, 'ferretdb-src');
+    await cp(moduleDir, source, { recursive: true });
+    await makeWritable(source);
+    await writeFile(path.join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    await runGo(work, ['mod', 'edit', `-replace=${FERRETDB_MODULE}=./ferretdb-src`]);
+    // Build next to the target and rename, so a concurrent run never sees half a binary.
+    await mkdir(path.dirname(target), { recursive: true });
+    const partial = `${target}.partial-${process.pid}`;
+    await runGo(work, ['build', '-buildvcs=false', '-trimpath', '-o', partial, `${FERRETDB_MODULE}/cmd/ferretdb`]);
+    await rename(partial, target);
+  } finally {
+    // Copied module files are read-only; makeWritable ran, so this removal succeeds.
+    await rm(work, { recursive: true, force: true });
+  }
+  if (!(await isFerretDb(target, `version: ${FERRETDB_VERSION}`))) {
+    throw new AppError(`FerretDB was built at ${target} but does not run (try: ${target} --version)`, {
+      code: 'local_database_unavailable',
+    });
+  }
+}
+
+async function makeWritable(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await makeWritable(full);
+    else await chmod(full, 0o644);
+  }
+}
+
+async function isFerretDb(binary: string, expected: string): Promise<boolean> {
+  return (await runQuietly(binary, ['--version']))?.includes(expected) ?? false;
+}
+
+/** Runs a command and returns its stdout, or undefined when it is missing or fails. */
+function runQuietly(command: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 15_000 }, (error, stdout) => resolve(error ? undefined : stdout));
+  });
+}
+
+function runGo(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('go', args, { cwd, timeout: 30 * 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (!error) return resolve(stdout);
+      reject(
+        new AppError(`go ${args.join(' ')} failed while building FerretDB:\n${tailOf(stderr)}`, {
+          code: 'local_database_unavailable',
+          cause: error,
+        }),
+      );
+    });
+  });
+}
+
+/** Asks the kernel for a free port; the short window before the server binds it is accepted. */
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+interface WatchedProcess {
+  readonly child: ChildProcess;
+  exited: boolean;
+  exitCode: number | null;
+  tail(): string;
+  stop(): Promise<void>;
+  onUnexpectedExit: ((code: number | null) => void) | undefined;
+}
+
+/**
+ * Spawns the server under a tiny `sh` watchdog holding a pipe from us: when this process
+ * ends for any reason (exit, crash, SIGKILL) the pipe closes, `cat` returns and the server
+ * gets SIGTERM — an `exit` hook alone would miss signals. The watchdog leads its own process
+ * group so `stop()` can signal the server and the watchdog together. Everything is unref'd:
+ * a forgotten `stop()` never keeps the process alive.
+ */
+function spawnWatched(command: string[]): WatchedProcess {
+  const script = [
+    '"$@" & server=$!',
+    "trap 'kill -TERM \"$server\" 2>/dev/null' TERM INT",
+    'cat >/dev/null',
+    'kill -TERM "$server" 2>/dev/null',
+    'wait "$server"',
+  ].join('\n');
+  const child = spawn('sh', ['-c', script, 'sh', ...command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let stopping = false;
+  let markExited: (code: number | null) => void = () => undefined;
+  const exited = new Promise<void>((resolve) => {
+    markExited = (code) => {
+      if (watched.exited) return;
+      watched.exited = true;
+      watched.exitCode = code;
+      if (!stopping) watched.onUnexpectedExit?.(code);
+      resolve();
+    };
+  });
+  child.once('exit', (code) => markExited(code));
+  // A spawn failure (no `sh`) emits only 'error'; treat it as an exit so waiters finish.
+  child.once('error', (error) => {
+    collect(Buffer.from(String(error)));
+    markExited(null);
+  });
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) {
+    if (stream instanceof net.Socket) stream.unref();
+  }
+
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const watched: WatchedProcess = {
+    child,
+    exited: false,
+    exitCode: null,
+    onUnexpectedExit: undefined,
+    tail: () => output.trim(),
+    stop: async () => {
+      stopping = true;
+      if (watched.exited) return;
+      signalGroup('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const killed = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          signalGroup('SIGKILL');
+          resolve();
+        }, STOP_GRACE_MS);
+      });
+      await Promise.race([exited, killed]);
+      clearTimeout(timer);
+      await exited;
+    },
+  };
+  return watched;
+}
+
+async function waitUntilReady(uri: string, server: WatchedProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (server.exited) {
+      throw new AppError(`local database exited with code ${server.exitCode} before accepting connections:\n${server.tail()}`, {
+        code: 'local_database_unavailable',
+      });
+    }
+    // mongoose re-exports the driver it depends on, so no direct `mongodb` dependency is needed.
+    const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: 1_000, connectTimeoutMS: 1_000 });
+    try {
+      await client.connect();
+      await client.db('admin').command({ ping: 1 });
+      return;
+    } catch (error) {
+      lastError = error;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new AppError(
+    `local database did not accept connections at ${uri} within ${READY_TIMEOUT_MS / 1000} s ` +
+      `(${lastError instanceof Error ? lastError.message : String(lastError)}). Server output:\n${server.tail()}`,
+    { code: 'local_database_unavailable', cause: lastError },
+  );
+}
+
+function tailOf(text: string): string {
+  return text.trim().slice(-OUTPUT_TAIL_CHARS);
+}

@@ -1,0 +1,51 @@
+import mongoose, { Schema } from 'mongoose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useTestDb } from '../support/db.js';
+
+// Proves the server the `db` project runs on (FerretDB 1.24 when nothing else is set up)
+// does what fanhook relies on; a regression here explains failures everywhere else.
+describe('local database', () => {
+  const db = useTestDb();
+  const others: mongoose.Connection[] = [];
+
+  afterAll(async () => {
+    await Promise.all(others.map((connection) => connection.close()));
+  });
+
+  it('should answer ping', async () => {
+    const answer = await db.connection.db!.admin().ping();
+    expect(answer.ok).toBe(1);
+  });
+
+  it('should return a document written through one connection when read through another', async () => {
+    await db.connection.collection('notes').insertOne({ key: 'shared', text: 'hello' });
+    const second = await mongoose.createConnection(db.uri).asPromise();
+    others.push(second);
+
+    const found = await second.collection('notes').findOne({ key: 'shared' });
+
+    expect(found?.text).toBe('hello');
+  });
+
+  it('should reject a duplicate with code 11000 when a unique index exists', async () => {
+    // Callback dedupe (MsgId) depends on exactly this error.
+    const Seen = db.connection.model('Seen', new Schema({ msgId: { type: String, required: true, unique: true } }));
+    await Seen.init();
+    await Seen.create({ msgId: 'm1' });
+
+    const duplicate = Seen.create({ msgId: 'm1' });
+
+    await expect(duplicate).rejects.toMatchObject({ code: 11000 });
+    expect(await Seen.countDocuments()).toBe(1);
+  });
+
+  it('should apply every update when one connection sends 20 $inc to a document in parallel', async () => {
+    // FerretDB loses these across connections; the maxPoolSize=1 in its URI prevents that.
+    const counters = db.connection.collection<{ key: string; n: number }>('counters');
+    await counters.insertOne({ key: 'c', n: 0 });
+
+    await Promise.all(Array.from({ length: 20 }, () => counters.updateOne({ key: 'c' }, { $inc: { n: 1 } })));
+
+    expect((await counters.findOne({ key: 'c' }))?.n).toBe(20);
+  });
+});
