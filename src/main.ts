@@ -7,7 +7,7 @@ import type { Connection } from 'mongoose';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { connectDatabase } from './db/connect.js';
-import { startLocalDatabase } from './db/local-database.js';
+import { startLocalDatabase, withDatabase } from './db/local-database.js';
 import { createFanhook } from './fanhook.js';
 import { createLogger, type Logger } from './lib/logger.js';
 
@@ -32,8 +32,7 @@ async function openDatabase(config: Config, logger: Logger): Promise<{ connectio
   }
   logger.info({ dataDir: config.dataDir }, 'MONGODB_URI not set: starting the local development database');
   const local = await startLocalDatabase({ dataDir: config.dataDir, logger });
-  logger.info({ kind: local.kind }, 'local database ready');
-  return { connection: await connectDatabase(`${local.uri.replace(/\/+$/, '')}/fanhook`), stopLocal: () => local.stop() };
+  return { connection: await connectDatabase(withDatabase(local.uri, 'fanhook')), stopLocal: () => local.stop() };
 }
 
 async function main(): Promise<void> {
