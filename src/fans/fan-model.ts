@@ -43,6 +43,15 @@ export interface FanLocation {
   at: Date;
 }
 
+/** The fan's open handoff as the pipeline sees it (src/handoff/ owns the full record). */
+export interface FanHandoff {
+  shortId: string;
+  status: 'queued' | 'held';
+  staffOpenId?: string;
+  /** 'staff' = our staff relay; 'native' = WeChat's own customer service. */
+  mode: 'staff' | 'native';
+}
+
 /** Activity tier (SPEC.md §2), kept up to date by the interaction path and the sweep. */
 export type ActivityTier = 'new' | 'active' | 'dormant' | 'unsubscribed';
 
@@ -82,6 +91,8 @@ export interface Fan {
   pendingQuestion?: { key: string; askedAt: Date; attempts: number };
   /** Consecutive fan messages the bot could not answer (handoff trigger at 2). */
   unansweredStreak: number;
+  /** The open handoff (human chat), mirrored here so the pipeline needs no extra query; unset when none. */
+  handoff?: FanHandoff;
   /** Mass pushes received in `month` (YYYY-MM in the configured time zone): at most 4. */
   massPushes: { month?: string; count: number; lastAt?: Date };
   /** Set when personal data was purged after an unfollow (privacy retention). */
@@ -123,6 +134,7 @@ export const fanSchema = new Schema<Fan>(
     tags: { type: [{ _id: false, name: String, source: String, ruleId: String, by: String, at: Date }], default: [] },
     pendingQuestion: { type: { _id: false, key: String, askedAt: Date, attempts: Number } },
     unansweredStreak: { type: Number, default: 0 },
+    handoff: { type: { _id: false, shortId: String, status: String, staffOpenId: String, mode: String } },
     massPushes: { month: { type: String }, count: { type: Number, default: 0 }, lastAt: { type: Date } },
     purgedAt: { type: Date },
   },
