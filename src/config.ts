@@ -99,11 +99,13 @@ export interface Config {
  * @throws ConfigError whose one-line message names the first bad variable.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty value (`WECHAT_AES_KEY=` in an env file) means "not set", as most tools read it.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is required' : issue.message;
+    const message = issue.code === 'invalid_type' && present[name] === undefined ? 'is required' : issue.message;
     throw new ConfigError(`Invalid configuration: ${name} ${message}`);
   }
   const e = parsed.data;

@@ -62,3 +62,11 @@ describe('loadConfig', () => {
     expect(message).not.toContain('secret-with-dash-!!');
   });
 });
+
+describe('loadConfig with an env file', () => {
+  it('treats empty values as unset, so a blank WECHAT_AES_KEY means plaintext mode', () => {
+    const config = loadConfig({ ...valid, WECHAT_AES_KEY: '', MONGODB_URI: '  ' });
+    expect(config.wechat.aesKey).toBeUndefined();
+    expect(config.mongodbUri).toBeUndefined();
+  });
+});
