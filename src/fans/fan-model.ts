@@ -97,6 +97,18 @@ export interface Fan {
   massPushes: { month?: string; count: number; lastAt?: Date };
   /** Set when personal data was purged after an unfollow (privacy retention). */
   purgedAt?: Date;
+  /** Follows in total (the first one included); `refollowCount` is this minus one. */
+  followCount: number;
+  /** Interactions per day for windowed rule counts: `daily.<epoch day>.<kind or menu:KEY>`. */
+  daily: Record<string, Record<string, number>>;
+  /** Profile questions the fan skipped or could not answer; not asked again. */
+  skippedQuestions: string[];
+  /** Set by every tag change; the WeChat tag sync job picks these fans up and clears it. */
+  tagsDirty: boolean;
+  /** Bumped by every tag change: optimistic concurrency for tag writes and the sync job. */
+  tagsRev: number;
+  /** Names of the tags currently mirrored to WeChat user tags. */
+  syncedTags: string[];
   createdAt?: Date;
   updatedAt?: Date;
 }
@@ -137,6 +149,12 @@ export const fanSchema = new Schema<Fan>(
     handoff: { type: { _id: false, shortId: String, status: String, staffOpenId: String, mode: String } },
     massPushes: { month: { type: String }, count: { type: Number, default: 0 }, lastAt: { type: Date } },
     purgedAt: { type: Date },
+    followCount: { type: Number, default: 0 },
+    daily: counter,
+    skippedQuestions: { type: [String], default: [] },
+    tagsDirty: { type: Boolean, default: false },
+    tagsRev: { type: Number, default: 0 },
+    syncedTags: { type: [String], default: [] },
   },
   { versionKey: false, timestamps: true, minimize: false },
 );
@@ -148,6 +166,10 @@ fanSchema.index({ source: 1 });
 fanSchema.index({ 'location.region': 1 });
 fanSchema.index({ subscribedAt: -1 });
 fanSchema.index({ activity: 1 });
+// The WeChat tag sync job scans for fans whose tags changed.
+fanSchema.index({ tagsDirty: 1 });
+// The privacy purge finds fans unfollowed long enough ago.
+fanSchema.index({ subscribed: 1, unsubscribedAt: 1 });
 
 /** The Fan model on `connection` (collection `fans`). */
 export function getFanModel(connection: Connection): Model<Fan> {
