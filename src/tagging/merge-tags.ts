@@ -39,10 +39,13 @@ export function mergeTags(current: readonly FanTag[], add: readonly TagAddition[
     }
     present.add(name);
     added.push(name);
-    const tag: FanTag = { name, source: addition.source, at: now };
-    if (addition.ruleId) tag.ruleId = addition.ruleId;
-    if (addition.by) tag.by = addition.by;
-    tags.push(tag);
+    tags.push({
+      name,
+      source: addition.source,
+      ...(addition.ruleId ? { ruleId: addition.ruleId } : {}),
+      ...(addition.by ? { by: addition.by } : {}),
+      at: now,
+    });
   }
   // A tag both removed and re-added in one call is a no-op, not a change.
   const reAdded = new Set(added.filter((name) => removed.includes(name)));
