@@ -1,0 +1,114 @@
+/**
+ * PURE: compiles a segment tree into a MongoDB filter over the Fan collection. The output
+ * uses a fixed set of field paths (all indexed, see fan-model.ts) and operators; user text
+ * only ever lands in a value position, as a plain string or an escaped, anchored regex. Only
+ * subscribed fans are ever targeted (SPEC.md §6). Every result is checked by
+ * `assertSafeSegmentFilter` before it leaves this module.
+ */
+import { safeKey } from '../fans/fan-model.js';
+import type { SegmentNode } from './segment-ast.js';
+
+export type SegmentFilter = Record<string, unknown>;
+
+const HOUR_MS = 3_600_000;
+const FIXED_FIELDS = new Set(['subscribed', 'tags.name', 'source', 'location.region', 'lastSeenAt', 'subscribedAt']);
+const ATTR_FIELD = /^attributes\.[\p{L}\p{N}_-]{1,64}$/u;
+const LOGICAL = new Set(['$and', '$or', '$nor']);
+const COMPARISONS = new Set(['$eq', '$gt', '$lt', '$regex']);
+
+/** The filter selecting subscribed fans matching `node` at `now`. */
+export function compileSegment(node: SegmentNode, now: Date): SegmentFilter {
+  const body = compileNode(node, now.getTime());
+  const filter = body ? { $and: [{ subscribed: true }, body] } : { subscribed: true };
+  assertSafeSegmentFilter(filter);
+  return filter;
+}
+
+/** Null means "every fan" (the `all` atom), so it can be dropped from an AND. */
+function compileNode(node: SegmentNode, now: number): SegmentFilter | null {
+  switch (node.type) {
+    case 'all':
+      return null;
+    case 'tag':
+      return { 'tags.name': { $eq: node.name } };
+    case 'attr':
+      return { [`attributes.${safeKey(node.key)}`]: { $eq: node.value } };
+    case 'source':
+      return { source: { $eq: node.value } };
+    case 'region':
+      // Regions are stored as province names ("浙江省"); a prefix match lets `region:浙江` work.
+      return { 'location.region': { $regex: `^${escapeRegex(node.value)}` } };
+    case 'recency':
+      return compileRecency(node, now);
+    case 'not': {
+      const inner = compileNode(node.expr, now);
+      // NOT all matches nobody: a filter no document satisfies.
+      return inner ? { $nor: [inner] } : { subscribed: { $eq: '__never__' } };
+    }
+    case 'and': {
+      const items = node.items.map((item) => compileNode(item, now)).filter((item): item is SegmentFilter => item !== null);
+      return items.length === 0 ? null : items.length === 1 ? items[0]! : { $and: items };
+    }
+    case 'or': {
+      const items = node.items.map((item) => compileNode(item, now));
+      return items.some((item) => item === null) ? null : { $or: items as SegmentFilter[] };
+    }
+  }
+}
+
+function compileRecency(node: Extract<SegmentNode, { type: 'recency' }>, now: number): SegmentFilter {
+  const cutoff = new Date(now - node.hours * HOUR_MS);
+  const field = node.metric === 'followed' ? 'subscribedAt' : 'lastSeenAt';
+  // active<7d and idle<7d both mean "seen within 7 days"; '>' means "not since then".
+  const within = node.op === '<';
+  return { [field]: within ? { $gt: cutoff } : { $lt: cutoff } };
+}
+
+/** Escapes every regex metacharacter so user text matches literally. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+/**
+ * Throws unless `filter` uses only the known field paths and operators, with plain values.
+ * A guard against compiler bugs: user text can never become an operator or a path.
+ */
+export function assertSafeSegmentFilter(filter: unknown): void {
+  if (!isPlainObject(filter)) {
+    throw new Error('segment filter must be an object');
+  }
+  for (const [key, value] of Object.entries(filter)) {
+    if (LOGICAL.has(key)) {
+      if (!Array.isArray(value) || value.length === 0) {
+        throw new Error(`${key} needs a non-empty array`);
+      }
+      value.forEach(assertSafeSegmentFilter);
+    } else if (FIXED_FIELDS.has(key) || ATTR_FIELD.test(key)) {
+      assertSafeCondition(key, value);
+    } else {
+      throw new Error(`field ${JSON.stringify(key)} is not allowed in a segment filter`);
+    }
+  }
+}
+
+function assertSafeCondition(field: string, value: unknown): void {
+  if (isScalar(value)) {
+    return;
+  }
+  if (!isPlainObject(value)) {
+    throw new Error(`bad condition on ${field}`);
+  }
+  for (const [op, operand] of Object.entries(value)) {
+    if (!COMPARISONS.has(op) || !isScalar(operand) || (op === '$regex' && typeof operand !== 'string')) {
+      throw new Error(`operator ${JSON.stringify(op)} is not allowed on ${field}`);
+    }
+  }
+}
+
+function isScalar(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'boolean' || value instanceof Date;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
