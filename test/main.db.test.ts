@@ -59,7 +59,11 @@ describe('the fanhook process', () => {
       PORT: String(port),
     });
     const ready = await waitFor(
-      () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0),
+      () =>
+        fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        ),
       (status) => status === 200,
       20_000,
     );
@@ -70,7 +74,7 @@ describe('the fanhook process', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
-    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow('fetch failed');
     expect(run.stdout).toContain('shutting down');
   }, 40_000);
 });

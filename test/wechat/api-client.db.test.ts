@@ -19,8 +19,22 @@ const extraConnections: Connection[] = [];
 async function instance(): Promise<WechatApiClient> {
   const connection = await mongoose.createConnection(db.uri).asPromise();
   extraConnections.push(connection);
-  const api = new WechatApiClient({ baseUrl: fake.url, appId: fake.appId, appSecret: fake.appSecret, logger: silentLogger, clock: systemClock, backoffMs: 5 });
-  api.useTokenStore(new AccessTokenStore(connection, { appId: fake.appId, fetchToken: () => api.fetchStableToken(), clock: systemClock, logger: silentLogger }));
+  const api = new WechatApiClient({
+    baseUrl: fake.url,
+    appId: fake.appId,
+    appSecret: fake.appSecret,
+    logger: silentLogger,
+    clock: systemClock,
+    backoffMs: 5,
+  });
+  api.useTokenStore(
+    new AccessTokenStore(connection, {
+      appId: fake.appId,
+      fetchToken: () => api.fetchStableToken(),
+      clock: systemClock,
+      logger: silentLogger,
+    }),
+  );
   return api;
 }
 
@@ -64,8 +78,21 @@ describe('the shared access_token', () => {
   it('reports a wrong AppSecret clearly', async () => {
     const connection = await mongoose.createConnection(db.uri).asPromise();
     extraConnections.push(connection);
-    const api = new WechatApiClient({ baseUrl: fake.url, appId: fake.appId, appSecret: 'wrongsecret00000000000000000000', logger: silentLogger, clock: systemClock });
-    api.useTokenStore(new AccessTokenStore(connection, { appId: fake.appId, fetchToken: () => api.fetchStableToken(), clock: systemClock, logger: silentLogger }));
+    const api = new WechatApiClient({
+      baseUrl: fake.url,
+      appId: fake.appId,
+      appSecret: 'wrongsecret00000000000000000000',
+      logger: silentLogger,
+      clock: systemClock,
+    });
+    api.useTokenStore(
+      new AccessTokenStore(connection, {
+        appId: fake.appId,
+        fetchToken: () => api.fetchStableToken(),
+        clock: systemClock,
+        logger: silentLogger,
+      }),
+    );
     await expect(api.get('/cgi-bin/user/get')).rejects.toMatchObject({ errcode: 40125, path: '/cgi-bin/stable_token' });
   });
 });
@@ -103,7 +130,12 @@ describe('errors and backoff', () => {
 
   it('keeps 64-bit mass-send msg_ids exact', async () => {
     const api = await instance();
-    const result = await api.post<{ msg_id: string }>('/cgi-bin/message/mass/send', { touser: ['oA', 'oB'], msgtype: 'text', text: { content: 'x' }, clientmsgid: 'bigint-test' });
+    const result = await api.post<{ msg_id: string }>('/cgi-bin/message/mass/send', {
+      touser: ['oA', 'oB'],
+      msgtype: 'text',
+      text: { content: 'x' },
+      clientmsgid: 'bigint-test',
+    });
     const raw = fake.callsTo('/cgi-bin/message/mass/send')[0]?.response as { msg_id?: unknown } | undefined;
     expect(typeof result.msg_id).toBe('string');
     expect(BigInt(result.msg_id)).toBeGreaterThan(BigInt(Number.MAX_SAFE_INTEGER));
@@ -115,11 +147,21 @@ describe('customer-service messages and the 48-hour window', () => {
   const openFanWindow = async (openId: string, messageAt: Date, used = 0) => {
     await getFanModel(db.connection).updateOne(
       { openId },
-      { $set: { subscribed: true, firstSeenAt: messageAt, lastSeenAt: messageAt, 'csWindow.messageAt': messageAt, 'csWindow.messageUsed': used, 'csWindow.triggerUsed': 0 } },
+      {
+        $set: {
+          subscribed: true,
+          firstSeenAt: messageAt,
+          lastSeenAt: messageAt,
+          'csWindow.messageAt': messageAt,
+          'csWindow.messageUsed': used,
+          'csWindow.triggerUsed': 0,
+        },
+      },
       { upsert: true },
     );
   };
-  const sender = async () => new CustomerServiceSender({ connection: db.connection, api: await instance(), clock: systemClock, logger: silentLogger });
+  const sender = async () =>
+    new CustomerServiceSender({ connection: db.connection, api: await instance(), clock: systemClock, logger: silentLogger });
 
   it('refuses without calling WeChat when the fan has not written within 48 hours', async () => {
     await openFanWindow('oQuietFan', new Date(Date.now() - 49 * 3600_000));

@@ -33,7 +33,10 @@ describe('the reply deadline', () => {
     expect(result.status).toBe(200);
     expect(result.replyXml).toBe('success');
 
-    const delivered = await waitFor(() => app.fake.customMessagesFor('oSlowAnswer'), (messages) => messages.length > 0);
+    const delivered = await waitFor(
+      () => app.fake.customMessagesFor('oSlowAnswer'),
+      (messages) => messages.length > 0,
+    );
     expect(delivered).toHaveLength(1);
     expect(delivered[0]).toMatchObject({ touser: 'oSlowAnswer', msgtype: 'text' });
     expect(JSON.stringify(delivered[0])).toContain('抱歉');
@@ -47,13 +50,23 @@ describe('the reply deadline', () => {
 
   it('gives a retry that arrives after the deadline success, and the fan still gets exactly one answer', async () => {
     const fan = app.fan('oSlowRetried');
-    const fields = { ToUserName: 'gh_fanhook_test', FromUserName: 'oSlowRetried', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', Content: '慢慢来', MsgId: '98765432101234567' };
+    const fields = {
+      ToUserName: 'gh_fanhook_test',
+      FromUserName: 'oSlowRetried',
+      CreateTime: Math.floor(Date.now() / 1000),
+      MsgType: 'text',
+      Content: '慢慢来',
+      MsgId: '98765432101234567',
+    };
     const first = fan.post(fields);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const retry = await fan.post(fields);
     expect((await first).replyXml).toBe('success');
     expect(retry.replyXml).toBe('success');
-    await waitFor(() => app.fake.customMessagesFor('oSlowRetried'), (messages) => messages.length > 0);
+    await waitFor(
+      () => app.fake.customMessagesFor('oSlowRetried'),
+      (messages) => messages.length > 0,
+    );
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(app.fake.customMessagesFor('oSlowRetried')).toHaveLength(1);
     expect(await getInteractionModel(app.connection).countDocuments({ openId: 'oSlowRetried' })).toBe(1);

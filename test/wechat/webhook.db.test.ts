@@ -16,9 +16,11 @@ afterAll(async () => {
   await app?.close();
 });
 
-const post = (body: string, query: Record<string, string> = signQuery(TEST_TOKEN), headers: Record<string, string> = {}) => {
+const post = (body: string, query: Record<string, string> = { ...signQuery(TEST_TOKEN) }, headers: Record<string, string> = {}) => {
   const url = new URL(app.callbackUrl);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  for (const [k, v] of Object.entries(query)) {
+    url.searchParams.set(k, v);
+  }
   return fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/xml', ...headers } });
 };
 const interactionsOf = (openId: string) => getInteractionModel(app.connection).find({ openId }).lean();
@@ -40,7 +42,7 @@ describe('GET /wechat (URL verification)', () => {
 });
 
 describe('POST /wechat (plaintext)', () => {
-  it('welcomes a fan who follows through a store QR code with that store\'s text and records the follow', async () => {
+  it("welcomes a fan who follows through a store QR code with that store's text and records the follow", async () => {
     const fan = app.fan('oFollowViaStoreQr');
     const result = await fan.follow('store_hz');
     expect(result.status).toBe(200);
@@ -81,15 +83,23 @@ describe('POST /wechat (plaintext)', () => {
 
   it('refuses a replayed request signed long ago', async () => {
     const old = String(Math.floor(Date.now() / 1000) - 3600);
-    const response = await post(buildTextXml({ fromUserName: 'oReplay', content: 'hi' }), signQuery(TEST_TOKEN, { timestamp: old }));
+    const response = await post(buildTextXml({ fromUserName: 'oReplay', content: 'hi' }), { ...signQuery(TEST_TOKEN, { timestamp: old }) });
     expect(response.status).toBe(401);
     expect(await interactionsOf('oReplay')).toHaveLength(0);
   });
 
   it.each([
     ['malformed XML', '<xml><ToUserName>gh</ToUserName><FromUserName>oBad1', 400],
-    ['a DOCTYPE with entities', `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaa">]><xml><ToUserName>gh</ToUserName><FromUserName>oBad1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&a;</Content><MsgId>1</MsgId></xml>`, 400],
-    ['a missing FromUserName', '<xml><ToUserName>gh</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>', 400],
+    [
+      'a DOCTYPE with entities',
+      `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaa">]><xml><ToUserName>gh</ToUserName><FromUserName>oBad1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&a;</Content><MsgId>1</MsgId></xml>`,
+      400,
+    ],
+    [
+      'a missing FromUserName',
+      '<xml><ToUserName>gh</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>',
+      400,
+    ],
     ['JSON instead of XML', '{"FromUserName":"oBad1"}', 400],
   ])('answers %s with a 4xx and stores nothing', async (_name, body, status) => {
     const response = await post(body);
@@ -127,8 +137,22 @@ describe('retries of the same message', () => {
 
   it('dedupes events without MsgId by sender, time, event and key', async () => {
     const createTime = Math.floor(Date.now() / 1000);
-    const body = toXml({ ToUserName: TEST_ACCOUNT, FromUserName: 'oClicker', CreateTime: createTime, MsgType: 'event', Event: 'CLICK', EventKey: 'MENU_NEW' });
-    const other = toXml({ ToUserName: TEST_ACCOUNT, FromUserName: 'oClicker', CreateTime: createTime, MsgType: 'event', Event: 'CLICK', EventKey: 'MENU_SIZE' });
+    const body = toXml({
+      ToUserName: TEST_ACCOUNT,
+      FromUserName: 'oClicker',
+      CreateTime: createTime,
+      MsgType: 'event',
+      Event: 'CLICK',
+      EventKey: 'MENU_NEW',
+    });
+    const other = toXml({
+      ToUserName: TEST_ACCOUNT,
+      FromUserName: 'oClicker',
+      CreateTime: createTime,
+      MsgType: 'event',
+      Event: 'CLICK',
+      EventKey: 'MENU_SIZE',
+    });
     await Promise.all([post(body), post(body), post(other)]);
     const stored = await interactionsOf('oClicker');
     expect(stored.map((i) => i.payload['EventKey']).sort()).toEqual(['MENU_NEW', 'MENU_SIZE']);
@@ -162,8 +186,13 @@ describe('POST /wechat (safe and compatible modes)', () => {
     const encrypt = 'rTNFcsut4LfGuAFKEUVVpwcaCOTJzOd9twZdIW910jb3k';
     const query = { ...signQuery(TEST_TOKEN), encrypt_type: 'aes', msg_signature: computeMsgSignature(TEST_TOKEN, '1', '2', encrypt) };
     const url = new URL(secure.callbackUrl);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const response = await fetch(url, { method: 'POST', body: `<xml><ToUserName>${TEST_ACCOUNT}</ToUserName><Encrypt>${encrypt}</Encrypt></xml>` });
+    for (const [k, v] of Object.entries(query)) {
+      url.searchParams.set(k, v);
+    }
+    const response = await fetch(url, {
+      method: 'POST',
+      body: `<xml><ToUserName>${TEST_ACCOUNT}</ToUserName><Encrypt>${encrypt}</Encrypt></xml>`,
+    });
     expect(response.status).toBe(401);
   });
 
@@ -173,8 +202,13 @@ describe('POST /wechat (safe and compatible modes)', () => {
     const encrypt = foreign.encrypt(buildTextXml({ fromUserName: 'oForeignApp', content: 'hi' }));
     const query = signQuery(TEST_TOKEN, { encrypt });
     const url = new URL(secure.callbackUrl);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
-    const response = await fetch(url, { method: 'POST', body: `<xml><ToUserName>${TEST_ACCOUNT}</ToUserName><Encrypt>${encrypt}</Encrypt></xml>` });
+    for (const [k, v] of Object.entries(query)) {
+      url.searchParams.set(k, String(v));
+    }
+    const response = await fetch(url, {
+      method: 'POST',
+      body: `<xml><ToUserName>${TEST_ACCOUNT}</ToUserName><Encrypt>${encrypt}</Encrypt></xml>`,
+    });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('AppID');
     expect(await interactionsOf('oForeignApp')).toHaveLength(0);
