@@ -94,7 +94,7 @@ export interface Fan {
   /** The open handoff (human chat), mirrored here so the pipeline needs no extra query; unset when none. */
   handoff?: FanHandoff;
   /** Mass pushes received in `month` (YYYY-MM in the configured time zone): at most 4. */
-  massPushes: { month?: string; count: number; lastAt?: Date };
+  massPushes: { month?: string; count: number; lastAt?: Date; lastBatch?: string };
   /** Set when personal data was purged after an unfollow (privacy retention). */
   purgedAt?: Date;
   /** Follows in total (the first one included); `refollowCount` is this minus one. */
@@ -147,7 +147,8 @@ export const fanSchema = new Schema<Fan>(
     pendingQuestion: { type: { _id: false, key: String, askedAt: Date, attempts: Number } },
     unansweredStreak: { type: Number, default: 0 },
     handoff: { type: { _id: false, shortId: String, status: String, staffOpenId: String, mode: String } },
-    massPushes: { month: { type: String }, count: { type: Number, default: 0 }, lastAt: { type: Date } },
+    // lastBatch: the broadcast batch that last counted a push, so a resumed batch never counts twice.
+    massPushes: { month: { type: String }, count: { type: Number, default: 0 }, lastAt: { type: Date }, lastBatch: { type: String } },
     purgedAt: { type: Date },
     followCount: { type: Number, default: 0 },
     daily: counter,
