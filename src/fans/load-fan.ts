@@ -7,6 +7,7 @@ import type { Middleware } from '../wechat/composer.js';
 import type { WechatContext } from '../wechat/context.js';
 import { SYSTEM_EVENT_KINDS } from '../wechat/inbound.js';
 import type { Fan } from './fan-model.js';
+import type { FanUpdateOptions } from './fan-update.js';
 import { touchFan } from './touch-fan.js';
 
 /** Context addition: the sender's profile after this update was applied. */
@@ -14,10 +15,11 @@ export interface FanFlavor {
   fan?: Fan;
 }
 
-export function loadFan(connection: Connection): Middleware<WechatContext & FanFlavor> {
+/** Upserts the sender's profile; `profile()` supplies the current interest keywords (reloadable). */
+export function loadFan(connection: Connection, profile: () => FanUpdateOptions = () => ({})): Middleware<WechatContext & FanFlavor> {
   return async function loadFanMiddleware(ctx, next) {
     if (!SYSTEM_EVENT_KINDS.has(ctx.message.kind)) {
-      ctx.fan = await touchFan({ connection, message: ctx.message, now: ctx.clock.now() });
+      ctx.fan = await touchFan({ connection, message: ctx.message, now: ctx.clock.now(), options: profile() });
     }
     await next();
   };
