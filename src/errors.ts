@@ -60,12 +60,15 @@ export class WechatApiError extends AppError {
   readonly errcode: number;
   readonly errmsg: string;
   readonly path: string;
+  /** The whole answer, for errors that still carry data (45065 returns the existing msg_id). */
+  readonly response: Record<string, unknown> | undefined;
 
-  constructor(path: string, errcode: number, errmsg: string) {
+  constructor(path: string, errcode: number, errmsg: string, response?: Record<string, unknown>) {
     super(`WeChat API ${path} failed: ${errcode} ${errmsg}`, { code: 'wechat_api_error', status: 502, expose: false });
     this.path = path;
     this.errcode = errcode;
     this.errmsg = errmsg;
+    this.response = response;
   }
 
   /** 45015 / 43004: the fan is outside the 48-hour window or no longer follows. */

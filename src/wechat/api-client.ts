@@ -114,7 +114,7 @@ export class WechatApiClient {
         this.cooldowns.delete(path);
         return json as T;
       }
-      const error = new WechatApiError(path, errcode, String(json['errmsg'] ?? ''));
+      const error = new WechatApiError(path, errcode, String(json['errmsg'] ?? ''), json);
       if (error.isTokenInvalid && !tokenRetried) {
         // One refresh and one retry per request, never a loop (WECHAT.md §11 tips).
         tokenRetried = true;
