@@ -63,6 +63,12 @@ const envSchema = z.object({
   /** web = HTTP only, worker = jobs only, all = both (the default, fine for one instance). */
   FANHOOK_ROLE: z.enum(['web', 'worker', 'all']).default('all'),
   FANHOOK_INTERACTION_RETENTION_DAYS: positiveInt(180),
+  /** on = staff also work from a personal WeChat logged in with wechat4u (QR code in the terminal). */
+  FANHOOK_OPS_WECHAT4U: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+  /** Name of the personal-WeChat group that gets staff notifications; its members may use staff commands. */
+  FANHOOK_OPS_GROUP: z.string().trim().min(1).optional(),
+  /** Comma-separated personal-WeChat names (remark or nickname) who may use staff commands in a private chat. */
+  FANHOOK_OPS_STAFF: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });
@@ -89,6 +95,8 @@ export interface Config {
   readonly templatesDir: string;
   readonly role: 'web' | 'worker' | 'all';
   readonly interactionRetentionDays: number;
+  /** The optional wechat4u ops channel for staff (src/ops-channel/). */
+  readonly ops: { readonly wechat4u: boolean; readonly group: string | undefined; readonly staffNames: readonly string[] };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly isTest: boolean;
   readonly isProduction: boolean;
@@ -134,6 +142,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     templatesDir: path.resolve(e.FANHOOK_TEMPLATES_DIR),
     role: e.FANHOOK_ROLE,
     interactionRetentionDays: e.FANHOOK_INTERACTION_RETENTION_DAYS,
+    ops: Object.freeze({
+      wechat4u: e.FANHOOK_OPS_WECHAT4U === 'on',
+      group: e.FANHOOK_OPS_GROUP,
+      staffNames: Object.freeze((e.FANHOOK_OPS_STAFF ?? '').split(',').map((n) => n.trim()).filter((n) => n.length > 0)),
+    }),
     logLevel: e.LOG_LEVEL,
     isTest: e.NODE_ENV === 'test',
     isProduction: e.NODE_ENV === 'production',

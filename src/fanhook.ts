@@ -14,12 +14,17 @@ import { RoleRegistry } from './admin/roles.js';
 import { TemplateRegistry } from './conversation/template-registry.js';
 import { CustomerServiceSender } from './customer-service/send-customer-message.js';
 import { isConnected } from './db/connect.js';
+import type { HandoffDeps } from './handoff/handoff-deps.js';
+import { HandoffSettings } from './handoff/handoff-settings.js';
 import { createHttpApp } from './http/app.js';
 import { InteractionStore } from './interactions/interaction-store.js';
 import { createAgenda } from './jobs/agenda.js';
 import { defineJobs, scheduleRecurringJobs } from './jobs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import type { OpsChannel } from './ops-channel/ops-channel.js';
+import type { OpsClient } from './ops-channel/ops-client.js';
+import { startOpsChannel } from './ops-channel/start-ops-channel.js';
 import { AccessTokenStore } from './wechat/access-token-store.js';
 import { WechatApiClient } from './wechat/api-client.js';
 import { createBot } from './wechat/bot.js';
@@ -38,6 +43,8 @@ export interface FanhookOptions {
   jobPollInterval?: string | number;
   /** Replaces the pipeline runner (tests use it to simulate a slow handler). */
   wrapRun?: (run: PipelineRunner) => PipelineRunner;
+  /** A personal-WeChat client for the ops channel instead of wechat4u (tests use a fake). */
+  opsClient?: OpsClient;
 }
 
 export interface Fanhook {
@@ -49,6 +56,10 @@ export interface Fanhook {
   readonly templates: TemplateRegistry;
   readonly roles: RoleRegistry;
   readonly customerService: CustomerServiceSender;
+  /** The handoff feature's shared dependencies (settings, senders, ops channel). */
+  readonly handoff: HandoffDeps;
+  /** The wechat4u ops channel, when enabled. */
+  readonly ops: OpsChannel | undefined;
   /** Starts the HTTP server on `port` (0 = any free port); resolves with the bound port. */
   listen(port: number): Promise<number>;
   /** Starts processing jobs (worker role). */
@@ -73,8 +84,19 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   const templates = await TemplateRegistry.load(config.templatesDir);
   const customerService = new CustomerServiceSender({ connection, api, clock, logger });
   const roles = new RoleRegistry({ connection, adminOpenIds: config.adminOpenIds, staffOpenIds: config.staffOpenIds, clock });
-  const commands = createCommands({ connection, roles, clock, logger });
-  const bot = createBot({ connection, templates, roles, commands });
+  const handoff: HandoffDeps = {
+    connection,
+    customerService,
+    roles,
+    settings: await HandoffSettings.load(config.templatesDir),
+    clock,
+    logger,
+    timezone: config.timezone,
+    shopName: () => templates.replies.shopName,
+  };
+  const ops = await startOpsChannel({ settings: config.ops, client: options.opsClient, handoff, dataDir: config.dataDir, logger });
+  const commands = createCommands({ connection, roles, clock, logger, handoff });
+  const bot = createBot({ connection, templates, roles, commands, handoff });
   const crypto = config.wechat.aesKey
     ? new WechatCrypto({ appId: config.wechat.appId, aesKey: config.wechat.aesKey, previousAesKey: config.wechat.previousAesKey })
     : undefined;
@@ -92,7 +114,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   });
 
   const agenda = createAgenda({ connection, processEvery: options.jobPollInterval });
-  defineJobs(agenda, { connection, tokens, clock, logger, timezone: config.timezone, interactionRetentionDays: config.interactionRetentionDays });
+  defineJobs(agenda, { connection, tokens, clock, logger, timezone: config.timezone, interactionRetentionDays: config.interactionRetentionDays, handoff });
   let jobsRunning = false;
   let server: Server | undefined;
 
@@ -108,6 +130,8 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     templates,
     roles,
     customerService,
+    handoff,
+    ops,
     isReady,
     async listen(port) {
       server = createServer(http.callback());
@@ -138,6 +162,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
       }
       await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
       server?.closeAllConnections();
+      await ops?.stop();
     },
   };
 }

@@ -4,10 +4,12 @@
  */
 import type { Agenda } from 'agenda';
 import type { Connection } from 'mongoose';
+import type { HandoffDeps } from '../handoff/handoff-deps.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { AccessTokenStore } from '../wechat/access-token-store.js';
 import { CLEANUP_INTERACTIONS_JOB, defineCleanupInteractions } from './cleanup-interactions.js';
+import { EXPIRE_HANDOFFS_JOB, defineExpireHandoffs } from './expire-handoffs.js';
 import { REFRESH_ACCESS_TOKEN_JOB, defineRefreshAccessToken } from './refresh-access-token.js';
 
 export interface JobDeps {
@@ -17,15 +19,18 @@ export interface JobDeps {
   logger: Logger;
   timezone: string;
   interactionRetentionDays: number;
+  handoff: HandoffDeps;
 }
 
 export function defineJobs(agenda: Agenda, deps: JobDeps): void {
   defineRefreshAccessToken(agenda, deps.tokens);
   defineCleanupInteractions(agenda, { ...deps, retentionDays: deps.interactionRetentionDays });
+  defineExpireHandoffs(agenda, deps.handoff);
 }
 
 /** Creates (or updates) the recurring jobs; `every` is idempotent per job name. */
 export async function scheduleRecurringJobs(agenda: Agenda, deps: Pick<JobDeps, 'timezone'>): Promise<void> {
   await agenda.every('4 minutes', REFRESH_ACCESS_TOKEN_JOB, undefined, { skipImmediate: true });
   await agenda.every('17 3 * * *', CLEANUP_INTERACTIONS_JOB, undefined, { timezone: deps.timezone, skipImmediate: true });
+  await agenda.every('1 minute', EXPIRE_HANDOFFS_JOB, undefined, { skipImmediate: true });
 }

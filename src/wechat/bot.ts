@@ -12,6 +12,9 @@ import { fallback } from '../conversation/fallback.js';
 import type { TemplateRegistry } from '../conversation/template-registry.js';
 import { welcome } from '../conversation/welcome.js';
 import { loadFan, type FanFlavor } from '../fans/load-fan.js';
+import type { HandoffDeps } from '../handoff/handoff-deps.js';
+import { handoffGate } from '../handoff/handoff-gate.js';
+import { stuckTrigger } from '../handoff/stuck-trigger.js';
 import { Composer } from './composer.js';
 import type { WechatContext } from './context.js';
 
@@ -23,6 +26,7 @@ export interface BotDeps {
   templates: TemplateRegistry;
   roles: RoleRegistry;
   commands: readonly CommandDefinition[];
+  handoff: HandoffDeps;
 }
 
 export function createBot(deps: BotDeps): Composer<BotContext> {
@@ -30,7 +34,9 @@ export function createBot(deps: BotDeps): Composer<BotContext> {
   bot.use(loadFan(deps.connection));
   bot.use(loadRole(deps.roles));
   bot.use(commandGate({ connection: deps.connection, commands: deps.commands }));
+  bot.use(handoffGate(deps.handoff));
   bot.use(welcome(deps.templates));
+  bot.use(stuckTrigger(deps.handoff));
   bot.use(fallback(deps.templates));
   return bot;
 }

@@ -1,0 +1,115 @@
+/**
+ * PURE: how handoffs and fan messages read for staff (Simplified Chinese), and what a fan
+ * message becomes when it is relayed.
+ */
+import type { InboundMessage } from '../wechat/inbound.js';
+import type { OutboundReply } from '../wechat/reply.js';
+import { staffLabel } from './handoff-deps.js';
+import type { Handoff, HandoffReason } from './handoff-model.js';
+
+const REASONS: Record<HandoffReason, string> = {
+  keyword: '粉丝要求人工',
+  stuck: '机器人连续答不上',
+  admin: '管理员转人工',
+  native: '微信客服',
+};
+
+/** One line of text for a message: its words, or what kind of media it was. */
+export function summarize(message: InboundMessage): { kind: string; text: string; mediaId?: string } {
+  switch (message.kind) {
+    case 'text':
+      return { kind: 'text', text: message.content };
+    case 'image':
+      return { kind: 'image', text: '[图片]', mediaId: message.mediaId };
+    case 'voice':
+      return { kind: 'voice', text: message.recognition ? `[语音] ${message.recognition}` : '[语音]', mediaId: message.mediaId };
+    case 'video':
+    case 'shortvideo':
+      return { kind: message.kind, text: '[视频]', mediaId: message.mediaId };
+    case 'location':
+      return { kind: 'location', text: `[位置] ${message.label || ''}（${message.latitude}, ${message.longitude}）`.replace(' （', '（') };
+    case 'link':
+      return { kind: 'link', text: `[链接] ${message.title} ${message.url}` };
+    case 'miniprogrampage':
+      return { kind: 'miniprogrampage', text: `[小程序] ${message.title}` };
+    default:
+      return { kind: message.kind, text: `[${message.kind}]` };
+  }
+}
+
+/**
+ * A fan message as customer-service messages for staff: text with the chat id in front;
+ * media as the media itself (a label first when the staff member holds several chats).
+ */
+export function relayForStaff(shortId: string, message: InboundMessage, severalChats: boolean): OutboundReply[] {
+  const { text } = summarize(message);
+  const label: OutboundReply = { type: 'text', content: `[#${shortId}] 粉丝：${text}` };
+  switch (message.kind) {
+    case 'image':
+      return severalChats ? [label, { type: 'image', mediaId: message.mediaId }] : [{ type: 'image', mediaId: message.mediaId }];
+    case 'voice':
+      return severalChats || message.recognition
+        ? [label, { type: 'voice', mediaId: message.mediaId }]
+        : [{ type: 'voice', mediaId: message.mediaId }];
+    case 'video':
+    case 'shortvideo':
+      return [{ type: 'video', mediaId: message.mediaId, title: `#${shortId} 粉丝的视频` }];
+    default:
+      return [label];
+  }
+}
+
+/** A staff member's message as what the fan receives; null when it cannot be relayed. */
+export function relayForFan(message: InboundMessage, text?: string): OutboundReply | null {
+  switch (message.kind) {
+    case 'text':
+      return { type: 'text', content: text ?? message.content };
+    case 'image':
+      return { type: 'image', mediaId: message.mediaId };
+    case 'voice':
+      return { type: 'voice', mediaId: message.mediaId };
+    case 'video':
+    case 'shortvideo':
+      return { type: 'video', mediaId: message.mediaId };
+    case 'location':
+    case 'link':
+      return { type: 'text', content: summarize(message).text };
+    default:
+      return null;
+  }
+}
+
+const minutesSince = (from: Date, now: Date): number => Math.max(0, Math.round((now.getTime() - from.getTime()) / 60_000));
+
+/** The card staff get when a handoff opens: who, why, the last messages, how to take it. */
+export function handoffCard(handoff: Handoff): string {
+  const lines = [
+    `🔔 新的人工请求 #${handoff.shortId}`,
+    `粉丝：${handoff.openId}`,
+    `原因：${REASONS[handoff.reason]}${handoff.reasonDetail ? `（${handoff.reasonDetail}）` : ''}`,
+  ];
+  if (handoff.lastMessages.length > 0) {
+    lines.push('最近消息：', ...handoff.lastMessages.map((m) => `· ${m.text.slice(0, 60)}`));
+  }
+  lines.push(`回复 /take ${handoff.shortId}（接入）接待`);
+  return lines.join('\n');
+}
+
+/** One line of the /queue listing. */
+export function queueLine(handoff: Handoff, now: Date): string {
+  if (handoff.status === 'held') {
+    return `#${handoff.shortId} 粉丝 ${handoff.openId} — ${staffLabel(handoff.staffOpenId ?? '')} 接待中`;
+  }
+  return `#${handoff.shortId} 粉丝 ${handoff.openId} — ${REASONS[handoff.reason]}，已等 ${minutesSince(handoff.createdAt, now)} 分钟`;
+}
+
+/** What the staff member sees after a successful /take: the conversation so far. */
+export function takenCard(handoff: Handoff): string {
+  const history = [...handoff.lastMessages.map((m) => m.text), ...handoff.transcript.filter((t) => t.from === 'fan').map((t) => t.text)];
+  const lines = [`✅ 已接入 #${handoff.shortId}（粉丝 ${handoff.openId}）`];
+  if (history.length > 0) {
+    lines.push('之前的消息：', ...history.slice(-8).map((t) => `· ${t.slice(0, 80)}`));
+  }
+  lines.push('现在直接发消息即可回复粉丝（同时接待多个时用「#编号 内容」），发送 /end（结束）结束会话。');
+  return lines.join('\n');
+}

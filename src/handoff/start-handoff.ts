@@ -1,0 +1,128 @@
+/**
+ * Command: opens a handoff for a fan (once: a fan has at most one open handoff, enforced by
+ * a conditional update of the fan document), notifies staff, and says what the fan should be
+ * answered. When no staff member can be reached, or the account is set to native mode, the
+ * fan goes to WeChat's own customer service instead.
+ */
+import { isDuplicateKeyError } from '../db/model.js';
+import { NotFoundError } from '../errors.js';
+import { getFanModel } from '../fans/fan-model.js';
+import { getInteractionModel } from '../interactions/interaction-model.js';
+import type { OutboundReply } from '../wechat/reply.js';
+import { isOpen, nextOpening } from './business-hours.js';
+import { notifyStaff } from './deliver.js';
+import { handoffCard } from './describe.js';
+import type { HandoffDeps } from './handoff-deps.js';
+import { getHandoffModel, type Handoff, type HandoffReason } from './handoff-model.js';
+import { newShortId } from './short-id.js';
+
+export interface StartHandoffProps {
+  openId: string;
+  reason: HandoffReason;
+  reasonDetail?: string;
+  /** Overrides the configured mode (a session WeChat's customer service opened itself is native). */
+  mode?: Handoff['mode'];
+}
+
+export interface StartHandoffResult {
+  handoff: Handoff;
+  /** False when the fan already had an open handoff (returned instead). */
+  created: boolean;
+  /** Staff (and ops channel) reached by the notification. */
+  reached: number;
+  /** What to answer the fan: a notice, or `transfer_customer_service` first in native mode. */
+  fanReplies: OutboundReply[];
+}
+
+export async function startHandoff(deps: HandoffDeps, props: StartHandoffProps): Promise<StartHandoffResult> {
+  const existing = await openHandoffOf(deps, props.openId);
+  if (existing) {
+    return { handoff: existing, created: false, reached: 0, fanReplies: [] };
+  }
+  const settings = deps.settings.data;
+  const handoff = await insertHandoff(deps, props, props.mode ?? settings.mode);
+  const claimed = await getFanModel(deps.connection).updateOne(
+    { openId: props.openId, handoff: { $exists: false } },
+    { $set: { handoff: { shortId: handoff.shortId, status: 'queued', mode: handoff.mode } } },
+  );
+  if (claimed.modifiedCount !== 1) {
+    // Another message of the same fan opened one first (or the fan is unknown): keep theirs.
+    await getHandoffModel(deps.connection).deleteOne({ shortId: handoff.shortId });
+    const winner = await openHandoffOf(deps, props.openId);
+    if (!winner) {
+      throw new NotFoundError(`粉丝 ${props.openId} 不存在`);
+    }
+    return { handoff: winner, created: false, reached: 0, fanReplies: [] };
+  }
+  deps.logger.info({ openId: props.openId, shortId: handoff.shortId, reason: props.reason }, 'handoff opened');
+  const reached = handoff.mode === 'staff' ? await notifyStaff(deps, handoffCard(handoff)) : 0;
+  if (handoff.mode === 'staff' && reached > 0) {
+    return { handoff, created: true, reached, fanReplies: [{ type: 'text', content: queuedNotice(deps, handoff) }] };
+  }
+  if (handoff.mode === 'staff') {
+    deps.logger.warn({ shortId: handoff.shortId }, 'handoff: no staff reachable; falling back to WeChat customer service');
+    await switchToNative(deps, handoff);
+  }
+  return { handoff: { ...handoff, mode: 'native' }, created: true, reached, fanReplies: [{ type: 'transfer_customer_service' }] };
+}
+
+/** The fan's queued or held handoff, if any. */
+export function openHandoffOf(deps: HandoffDeps, openId: string): Promise<Handoff | null> {
+  return getHandoffModel(deps.connection)
+    .findOne({ openId, status: { $in: ['queued', 'held'] } })
+    .lean<Handoff>();
+}
+
+async function insertHandoff(deps: HandoffDeps, props: StartHandoffProps, mode: Handoff['mode']): Promise<Handoff> {
+  const now = deps.clock.now();
+  const recent = await getInteractionModel(deps.connection)
+    .find({ openId: props.openId, msgType: { $ne: 'event' } })
+    .sort({ receivedAt: -1 })
+    .limit(5)
+    .lean();
+  const lastMessages = recent.reverse().map((r) => ({ at: r.receivedAt, kind: r.kind, text: textOf(r.kind, r.payload) }));
+  for (let attempt = 0; ; attempt += 1) {
+    const handoff: Handoff = {
+      shortId: newShortId(),
+      openId: props.openId,
+      status: 'queued',
+      mode,
+      reason: props.reason,
+      reasonDetail: props.reasonDetail,
+      lastMessages,
+      transcript: [],
+      createdAt: now,
+      lastActivityAt: now,
+    };
+    try {
+      await getHandoffModel(deps.connection).create(handoff);
+      return handoff;
+    } catch (error) {
+      if (!isDuplicateKeyError(error) || attempt >= 5) {
+        throw error;
+      }
+    }
+  }
+}
+
+function textOf(kind: string, payload: Record<string, unknown>): string {
+  return kind === 'text' ? String(payload['Content'] ?? '') : `[${kind}]`;
+}
+
+function queuedNotice(deps: HandoffDeps, handoff: Handoff): string {
+  const { businessHours } = deps.settings.data;
+  const now = deps.clock.now();
+  const view = { shopName: deps.shopName(), shortId: handoff.shortId };
+  if (isOpen(businessHours, now, deps.timezone)) {
+    return deps.settings.notice('queued', view);
+  }
+  return deps.settings.notice('queuedAfterHours', { ...view, opensAt: nextOpening(businessHours, now, deps.timezone) ?? '营业时间' });
+}
+
+async function switchToNative(deps: HandoffDeps, handoff: Handoff): Promise<void> {
+  await getHandoffModel(deps.connection).updateOne({ shortId: handoff.shortId }, { $set: { mode: 'native' } });
+  await getFanModel(deps.connection).updateOne(
+    { openId: handoff.openId, 'handoff.shortId': handoff.shortId },
+    { $set: { 'handoff.mode': 'native' } },
+  );
+}

@@ -1,0 +1,21 @@
+/**
+ * Job: the handoff timeouts (SPEC.md §4) — unclaimed chats remind staff, idle chats close.
+ * A sweep every minute rather than one job per handoff: nothing to cancel when a chat is
+ * taken or ended, and the sweep is idempotent.
+ */
+import type { Agenda } from 'agenda';
+import type { HandoffDeps } from '../handoff/handoff-deps.js';
+import { sweepHandoffs } from '../handoff/sweep-handoffs.js';
+import { retryUnlessPermanent } from './agenda.js';
+
+export const EXPIRE_HANDOFFS_JOB = 'handoff.expire';
+
+export function defineExpireHandoffs(agenda: Agenda, deps: HandoffDeps): void {
+  agenda.define(
+    EXPIRE_HANDOFFS_JOB,
+    async () => {
+      await sweepHandoffs(deps);
+    },
+    { concurrency: 1, backoff: retryUnlessPermanent },
+  );
+}
