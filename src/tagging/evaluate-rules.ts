@@ -43,9 +43,11 @@ export function evaluateRules(rules: readonly TagRule[], input: RuleInput): Rule
       continue;
     }
     matched.push(rule.id);
-    for (const action of rule.then) {
+    for (const action of rule.do) {
       if ('addTag' in action) {
-        if (!tags.has(action.addTag)) tags.set(action.addTag, rule.id);
+        if (!tags.has(action.addTag)) {
+          tags.set(action.addTag, rule.id);
+        }
       } else if ('removeTag' in action) {
         tags.delete(action.removeTag);
       } else {
@@ -114,8 +116,12 @@ const CHECKS: Record<keyof Condition, Check> = {
   activity: (w, { fan, now }) => w.activity.includes(activityOf(fan, now)),
   location: (w, { fan }) => {
     const location = fan.location;
-    if (!location) return false;
-    if (w.location.region && !(location.region && w.location.region.includes(location.region))) return false;
+    if (!location) {
+      return false;
+    }
+    if (w.location.region && !(location.region && w.location.region.includes(location.region))) {
+      return false;
+    }
     const box = w.location.box;
     return !box || (location.latitude >= box.south && location.latitude <= box.north && location.longitude >= box.west && location.longitude <= box.east);
   },

@@ -1,6 +1,6 @@
 /**
  * The auto-tagging rule language (templates/rules.yaml), as a zod schema: data, not code.
- * A rule holds when ALL its `when` conditions hold; then its `then` actions run in order.
+ * A rule holds when ALL its `when` conditions hold; then its `do` actions run in order.
  */
 import { z } from 'zod';
 
@@ -71,7 +71,7 @@ export const ruleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, - or _ (it is shown in /fan)'),
   description: z.string().optional(),
   when: conditionSchema,
-  then: z.array(actionSchema).min(1, 'needs at least one action'),
+  do: z.array(actionSchema).min(1, 'needs at least one action'),
 });
 
 export const tagDefinitionSchema = z.strictObject({

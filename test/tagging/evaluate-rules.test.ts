@@ -13,7 +13,7 @@ const tag = (name: string): FanTag => ({ name, source: 'rule', ruleId: 'earlier'
 const fan = (overrides: Partial<RuleFan> = {}): RuleFan => ({
   tags: [], attributes: {}, subscribed: true, subscribedAt: daysAgo(60), lastSeenAt: now, ...overrides,
 });
-const rule = (when: string, then = '[{ addTag: T }]') => parseRules(`rules:\n  - id: r\n    when: ${when}\n    then: ${then}\n`).rules;
+const rule = (when: string, then = '[{ addTag: T }]') => parseRules(`rules:\n  - id: r\n    when: ${when}\n    do: ${then}\n`).rules;
 
 describe('evaluateRules: conditions', () => {
   it.each<[string, string, RuleFan, InboundMessage | undefined, boolean]>([
@@ -50,7 +50,7 @@ describe('evaluateRules: conditions', () => {
 
 describe('evaluateRules: actions', () => {
   it('adds tags with the rule id as the reason and only those the fan lacks', () => {
-    const rules = parseRules('rules:\n  - { id: a, when: { subscribed: true }, then: [{ addTag: X }, { addTag: Y }] }\n').rules;
+    const rules = parseRules('rules:\n  - { id: a, when: { subscribed: true }, do: [{ addTag: X }, { addTag: Y }] }\n').rules;
     const outcome = evaluateRules(rules, { fan: fan({ tags: [tag('X')] }), now });
     expect(outcome.add).toEqual([{ name: 'Y', source: 'rule', ruleId: 'a' }]);
     expect(outcome.remove).toEqual([]);
@@ -59,8 +59,8 @@ describe('evaluateRules: actions', () => {
   it('lets a later rule undo an earlier one and removes only tags the fan has', () => {
     const rules = parseRules([
       'rules:',
-      '  - { id: a, when: { activity: dormant }, then: [{ addTag: 沉睡 }, { removeTag: 活跃 }, { removeTag: 新粉 }] }',
-      '  - { id: b, when: { hasTag: VIP }, then: [{ removeTag: 沉睡 }] }',
+      '  - { id: a, when: { activity: dormant }, do: [{ addTag: 沉睡 }, { removeTag: 活跃 }, { removeTag: 新粉 }] }',
+      '  - { id: b, when: { hasTag: VIP }, do: [{ removeTag: 沉睡 }] }',
     ].join('\n')).rules;
     const outcome = evaluateRules(rules, { fan: fan({ lastSeenAt: daysAgo(40), tags: [tag('活跃'), tag('VIP')] }), now });
     expect(outcome).toMatchObject({ add: [], remove: ['活跃'], matched: ['a', 'b'] });
@@ -69,8 +69,8 @@ describe('evaluateRules: actions', () => {
   it('sets an attribute only when the value changes, and later rules see it', () => {
     const rules = parseRules([
       'rules:',
-      '  - { id: a, when: { scene: store_hz }, then: [{ setAttribute: { name: store, value: 杭州湖滨店 } }] }',
-      '  - { id: b, when: { attribute: { store: 杭州湖滨店 } }, then: [{ addTag: 到店 }] }',
+      '  - { id: a, when: { scene: store_hz }, do: [{ setAttribute: { name: store, value: 杭州湖滨店 } }] }',
+      '  - { id: b, when: { attribute: { store: 杭州湖滨店 } }, do: [{ addTag: 到店 }] }',
     ].join('\n')).rules;
     expect(evaluateRules(rules, { fan: fan({ source: 'store_hz' }), now })).toMatchObject({ setAttributes: { store: '杭州湖滨店' }, add: [{ name: '到店', ruleId: 'b' }] });
     expect(evaluateRules(rules, { fan: fan({ source: 'store_hz', attributes: { store: '杭州湖滨店' }, tags: [tag('到店')] }), now })).toMatchObject({ setAttributes: {}, add: [] });
