@@ -28,7 +28,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await unreachable?.close();
   await native?.close();
-  if (templatesDir) await rm(templatesDir, { recursive: true, force: true });
+  if (templatesDir) {
+    await rm(templatesDir, { recursive: true, force: true });
+  }
 });
 
 const handoffOf = (app: Harness, openId: string) => getHandoffModel(app.connection).findOne({ openId }).sort({ createdAt: -1 }).lean();

@@ -94,7 +94,9 @@ describe('the customer-service allowance', () => {
   it('tells staff their own allowance is about to end, and records fan messages they could not receive', async () => {
     const shortId = await open('oFanTalker');
     await app.fan('oStaffCleo').sendText(`/take ${shortId}`); // Cleo's own 5
-    for (const text of ['一', '二', '三', '四']) await app.fan('oFanTalker').sendText(text);
+    for (const text of ['一', '二', '三', '四']) {
+      await app.fan('oFanTalker').sendText(text);
+    }
     const toCleo = deliveredTo(app.fake, 'oStaffCleo');
     expect(toCleo.at(-2)).toBe(`[#${shortId}] 粉丝：四`);
     expect(toCleo.at(-1)).toContain('额度只剩这一条');
