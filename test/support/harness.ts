@@ -26,6 +26,8 @@ export interface HarnessOptions {
   fake?: FakeWechatApi;
   clock?: Clock;
   wrapRun?: FanhookOptions['wrapRun'];
+  /** A fake personal-WeChat client: enables the ops channel (test/ops-channel). */
+  opsClient?: FanhookOptions['opsClient'];
   /** Start the Agenda worker (off by default: most tests drive jobs directly). */
   startJobs?: boolean;
 }
@@ -70,7 +72,15 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     }),
   });
   const connection = await mongoose.createConnection(options.dbUri, { serverSelectionTimeoutMS: 5_000 }).asPromise();
-  const fanhook = await createFanhook({ config, connection, logger, clock: options.clock, wrapRun: options.wrapRun, jobPollInterval: 200 });
+  const fanhook = await createFanhook({
+    config,
+    connection,
+    logger,
+    clock: options.clock,
+    wrapRun: options.wrapRun,
+    opsClient: options.opsClient,
+    jobPollInterval: 200,
+  });
   // Indexes are correctness here (the dedupe receipt is a unique index): wait for them.
   await Promise.all(Object.values(connection.models).map((model) => model.init()));
   if (options.startJobs) {
