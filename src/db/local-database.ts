@@ -20,6 +20,7 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 const OUTPUT_TAIL_CHARS = 4_000;
 
+/** Options of startLocalDatabase. */
 export interface LocalDatabaseOptions {
   /** Parent directory for the server's files (`mongo/` or `ferretdb/` is created inside). */
   dataDir: string;
@@ -30,6 +31,7 @@ export interface LocalDatabaseOptions {
   cacheDir?: string;
 }
 
+/** A running local server; `stop()` it on shutdown (it also dies with this process). */
 export interface LocalDatabase {
   /**
    * `mongodb://127.0.0.1:<port>` without a database name; for FerretDB it carries
@@ -109,9 +111,13 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
  */
 export async function ensureFerretDbBinary(cacheDir: string, logger: Logger = silentLogger): Promise<string> {
   const cached = path.join(cacheDir, `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
-  if (await isFerretDb(cached, `version: ${FERRETDB_VERSION}`)) return cached;
+  if (await isFerretDb(cached, `version: ${FERRETDB_VERSION}`)) {
+    return cached;
+  }
   // Any 1.x on PATH will do; 2.x dropped the SQLite backend we rely on.
-  if (await isFerretDb('ferretdb', 'version: v1.')) return 'ferretdb';
+  if (await isFerretDb('ferretdb', 'version: v1.')) {
+    return 'ferretdb';
+  }
   if ((await runQuietly('go', ['version'])) === undefined) {
     throw new AppError(
       'No local database available: install MongoDB (mongod on PATH), or Go ≥ 1.21 so FerretDB ' +
@@ -179,8 +185,11 @@ async function makeWritable(dir: string): Promise<void> {
   await chmod(dir, 0o755);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await makeWritable(full);
-    else await chmod(full, 0o644);
+    if (entry.isDirectory()) {
+      await makeWritable(full);
+    } else {
+      await chmod(full, 0o644);
+    }
   }
 }
 
@@ -198,7 +207,10 @@ function runQuietly(command: string, args: string[]): Promise<string | undefined
 function runGo(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('go', args, { cwd, timeout: 30 * 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve(stdout);
+      if (!error) {
+        resolve(stdout);
+        return;
+      }
       reject(
         new AppError(`go ${args.join(' ')} failed while building FerretDB:\n${tailOf(stderr)}`, {
           code: 'local_database_unavailable',
@@ -257,10 +269,14 @@ function spawnWatched(command: string[]): WatchedProcess {
   let markExited: (code: number | null) => void = () => undefined;
   const exited = new Promise<void>((resolve) => {
     markExited = (code) => {
-      if (watched.exited) return;
+      if (watched.exited) {
+        return;
+      }
       watched.exited = true;
       watched.exitCode = code;
-      if (!stopping) watched.onUnexpectedExit?.(code);
+      if (!stopping) {
+        watched.onUnexpectedExit?.(code);
+      }
       resolve();
     };
   });
@@ -272,12 +288,16 @@ function spawnWatched(command: string[]): WatchedProcess {
   });
   child.unref();
   for (const stream of [child.stdin, child.stdout, child.stderr]) {
-    if (stream instanceof net.Socket) stream.unref();
+    if (stream instanceof net.Socket) {
+      stream.unref();
+    }
   }
 
   const signalGroup = (signal: NodeJS.Signals): void => {
     try {
-      if (child.pid !== undefined) process.kill(-child.pid, signal);
+      if (child.pid !== undefined) {
+        process.kill(-child.pid, signal);
+      }
     } catch {
       // Already gone.
     }
@@ -290,7 +310,9 @@ function spawnWatched(command: string[]): WatchedProcess {
     tail: () => output.trim(),
     stop: async () => {
       stopping = true;
-      if (watched.exited) return;
+      if (watched.exited) {
+        return;
+      }
       signalGroup('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
       const killed = new Promise<void>((resolve) => {

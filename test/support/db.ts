@@ -32,7 +32,9 @@ export function useTestDb(): TestDb {
   });
 
   afterAll(async () => {
-    if (!connection) return;
+    if (!connection) {
+      return;
+    }
     await connection.dropDatabase();
     await connection.close();
     connection = undefined;
@@ -40,7 +42,9 @@ export function useTestDb(): TestDb {
 
   return {
     get connection(): Connection {
-      if (!connection) throw new Error('useTestDb(): the connection exists only inside hooks and tests');
+      if (!connection) {
+        throw new Error('useTestDb(): the connection exists only inside hooks and tests');
+      }
       return connection;
     },
     get uri(): string {
