@@ -63,6 +63,15 @@ const envSchema = z.object({
   /** web = HTTP only, worker = jobs only, all = both (the default, fine for one instance). */
   FANHOOK_ROLE: z.enum(['web', 'worker', 'all']).default('all'),
   FANHOOK_INTERACTION_RETENTION_DAYS: positiveInt(180),
+  /** Mass-send calls fanhook allows itself per day / per minute (WeChat: about 100 and 60, WECHAT.md §6.1). */
+  FANHOOK_MASS_CALLS_PER_DAY: positiveInt(100),
+  FANHOOK_MASS_CALLS_PER_MINUTE: positiveInt(60),
+  /** Optional minimum hours between two mass pushes to one fan (0 = only the 4-a-month limit). */
+  FANHOOK_PUSH_MIN_GAP_HOURS: z.coerce.number().int().min(0).max(24 * 31).default(0),
+  /** Customer-service messages of a fan's 5 kept for the conversation when a broadcast uses the window. */
+  FANHOOK_CS_RESERVE: z.coerce.number().int().min(0).max(4).default(1),
+  /** Lock lifetime of a sending broadcast job: after a crash another instance resumes within it. */
+  FANHOOK_BROADCAST_LOCK_MS: z.coerce.number().int().min(500).default(120_000),
   /** on = staff also work from a personal WeChat logged in with wechat4u (QR code in the terminal). */
   FANHOOK_OPS_WECHAT4U: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   /** Name of the personal-WeChat group that gets staff notifications; its members may use staff commands. */
@@ -95,6 +104,14 @@ export interface Config {
   readonly templatesDir: string;
   readonly role: 'web' | 'worker' | 'all';
   readonly interactionRetentionDays: number;
+  /** Broadcast delivery limits (SPEC.md §7). */
+  readonly broadcast: {
+    readonly callsPerDay: number;
+    readonly callsPerMinute: number;
+    readonly minGapHours: number;
+    readonly csReserve: number;
+    readonly lockLifetimeMs: number;
+  };
   /** The optional wechat4u ops channel for staff (src/ops-channel/). */
   readonly ops: { readonly wechat4u: boolean; readonly group: string | undefined; readonly staffNames: readonly string[] };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -142,6 +159,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     templatesDir: path.resolve(e.FANHOOK_TEMPLATES_DIR),
     role: e.FANHOOK_ROLE,
     interactionRetentionDays: e.FANHOOK_INTERACTION_RETENTION_DAYS,
+    broadcast: Object.freeze({
+      callsPerDay: e.FANHOOK_MASS_CALLS_PER_DAY,
+      callsPerMinute: e.FANHOOK_MASS_CALLS_PER_MINUTE,
+      minGapHours: e.FANHOOK_PUSH_MIN_GAP_HOURS,
+      csReserve: e.FANHOOK_CS_RESERVE,
+      lockLifetimeMs: e.FANHOOK_BROADCAST_LOCK_MS,
+    }),
     ops: Object.freeze({
       wechat4u: e.FANHOOK_OPS_WECHAT4U === 'on',
       group: e.FANHOOK_OPS_GROUP,
