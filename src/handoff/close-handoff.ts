@@ -1,8 +1,9 @@
 /**
- * Command: closes an open handoff once (whoever closes first wins), gives the fan back to
+ * Command: closes an open handoff once (whoever closes first wins, by `claimOnce`), gives the fan back to
  * the bot, and tells the fan and the staff member why.
  */
 import { getFanModel } from '../fans/fan-model.js';
+import { claimOnce } from './claim-once.js';
 import { sendToFan, sendToStaff } from './deliver.js';
 import type { HandoffDeps } from './handoff-deps.js';
 import { getHandoffModel, type Handoff } from './handoff-model.js';
@@ -28,9 +29,13 @@ export async function closeHandoff(deps: HandoffDeps, props: CloseHandoffProps):
   if (props.idleBefore) {
     filter['lastActivityAt'] = { $lte: props.idleBefore };
   }
-  const closed = await getHandoffModel(deps.connection)
+  const handoffs = getHandoffModel(deps.connection);
+  if (!(await handoffs.exists(filter)) || !(await claimOnce(deps.connection, `close:${props.shortId}`, props.by, now)).won) {
+    return null;
+  }
+  const closed = await handoffs
     .findOneAndUpdate(
-      filter,
+      { shortId: props.shortId },
       {
         $set: { status: 'closed', closedAt: now, closedBy: props.by, closeReason: props.reason, lastActivityAt: now },
         $push: { transcript: { at: now, from: 'system', kind: 'close', text: props.reason, by: props.by, delivered: true } },

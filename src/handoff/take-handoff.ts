@@ -1,9 +1,10 @@
 /**
- * Command: gives a queued chat to one staff member. The claim is one conditional update
- * (status must still be `queued`), so when two staff take the same id at once exactly one
- * wins and the other is told who has it.
+ * Command: gives a queued chat to one staff member. The claim is a unique insert
+ * (`claimOnce`), so when two staff take the same id at once, on any number of instances,
+ * exactly one wins and the other is told who has it.
  */
 import { getFanModel } from '../fans/fan-model.js';
+import { claimOnce } from './claim-once.js';
 import { sendToFan } from './deliver.js';
 import { takenCard } from './describe.js';
 import { staffLabel, type HandoffDeps } from './handoff-deps.js';
@@ -19,9 +20,19 @@ export interface TakeHandoffProps {
 export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): Promise<string> {
   const now = deps.clock.now();
   const handoffs = getHandoffModel(deps.connection);
+  const queued = await handoffs.exists({ shortId: props.shortId, status: 'queued', mode: 'staff' });
+  if (!queued) {
+    return whyNotTaken(deps, props);
+  }
+  const claim = await claimOnce(deps.connection, `take:${props.shortId}`, props.staffOpenId, now);
+  if (!claim.won) {
+    return claim.holder === props.staffOpenId
+      ? `#${props.shortId} 已经由您接待中。`
+      : `#${props.shortId} 已被 ${staffLabel(claim.holder)} 接入。`;
+  }
   const taken = await handoffs
     .findOneAndUpdate(
-      { shortId: props.shortId, status: 'queued', mode: 'staff' },
+      { shortId: props.shortId, status: 'queued' },
       {
         $set: { status: 'held', staffOpenId: props.staffOpenId, staffChannel: props.channel, takenAt: now, lastActivityAt: now },
         $push: { transcript: { at: now, from: 'system', kind: 'take', text: 'taken', by: props.staffOpenId, delivered: true } },
@@ -30,6 +41,7 @@ export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): P
     )
     .lean<Handoff>();
   if (!taken) {
+    // Closed between the check and the claim (e.g. the fan unfollowed).
     return whyNotTaken(deps, props);
   }
   await getFanModel(deps.connection).updateOne(

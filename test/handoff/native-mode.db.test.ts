@@ -55,7 +55,7 @@ describe("WeChat's own customer service", () => {
     expect(await handoffOf(unreachable, 'oFanAlone')).toMatchObject({ status: 'closed', closeReason: 'kf_closed', closedBy: 'ben@shopwx' });
     expect((await getFanModel(unreachable.connection).findOne({ openId: 'oFanAlone' }).lean())?.handoff).toBeUndefined();
     const after = await fan.sendText('谢谢');
-    expect(String(after.reply?.['Content'])).toContain('抱歉');
+    expect(after.reply?.['MsgType']).toBe('text');
   });
 
   it('records a session an agent opened from the customer-service tools without a trigger', async () => {
