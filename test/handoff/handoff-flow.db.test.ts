@@ -118,23 +118,6 @@ describe('a fan asks for a person, staff take the chat, talk, and end it', () =>
   });
 });
 
-describe('two staff take the same chat at once', () => {
-  it('gives it to exactly one and tells the other who has it', async () => {
-    await app.fan('oFanRace').sendText('人工');
-    const { shortId } = (await openHandoffOf('oFanRace'))!;
-    const answers = await Promise.all([
-      app.fan('oStaffAnna').sendText(`/take ${shortId}`),
-      app.fan('oStaffBen').sendText(`/接入 ${shortId}`),
-    ]);
-    const texts = answers.map((a) => String(a.reply?.['Content']));
-    expect(texts.filter((t) => t.includes('已接入 #'))).toHaveLength(1);
-    const loser = texts.find((t) => t.includes('已被'))!;
-    const winner = (await openHandoffOf('oFanRace'))!.staffOpenId!;
-    expect(loser).toBe(`#${shortId} 已被 ${winner} 接入。`);
-    await app.fan(winner).sendText('/end');
-  });
-});
-
 describe('triggers', () => {
   it('hands over a fan the bot could not answer twice instead of a second fallback', async () => {
     const first = await app.fan('oFanStuck').sendText('qzx vbn 123');
