@@ -10,8 +10,12 @@ import type Koa from 'koa';
 import type { Connection } from 'mongoose';
 import type { Config } from './config.js';
 import { createCommands } from './admin/commands/index.js';
+import type { BroadcastDeps } from './broadcast/broadcast-deps.js';
+import { MONTHLY_PUSH_LIMIT } from './broadcast/plan-delivery.js';
+import { createBroadcastScheduler } from './jobs/broadcast-scheduler.js';
 import { RoleRegistry } from './admin/roles.js';
 import { TemplateRegistry } from './conversation/template-registry.js';
+import { RuleRegistry } from './tagging/rule-registry.js';
 import { CustomerServiceSender } from './customer-service/send-customer-message.js';
 import { isConnected } from './db/connect.js';
 import type { HandoffDeps } from './handoff/handoff-deps.js';
@@ -45,6 +49,8 @@ export interface FanhookOptions {
   wrapRun?: (run: PipelineRunner) => PipelineRunner;
   /** A personal-WeChat client for the ops channel instead of wechat4u (tests use a fake). */
   opsClient?: OpsClient;
+  /** Replaces fetch for WeChat API calls (tests simulate an instance dying mid-call). */
+  fetch?: typeof fetch;
 }
 
 export interface Fanhook {
@@ -54,8 +60,12 @@ export interface Fanhook {
   readonly tokens: AccessTokenStore;
   readonly agenda: Agenda;
   readonly templates: TemplateRegistry;
+  /** Auto-tagging rules (templates/rules.yaml), reloadable. */
+  readonly rules: RuleRegistry;
   readonly roles: RoleRegistry;
   readonly customerService: CustomerServiceSender;
+  /** Broadcast dependencies (tests drive sends with them). */
+  readonly broadcast: BroadcastDeps;
   /** The handoff feature's shared dependencies (settings, senders, ops channel). */
   readonly handoff: HandoffDeps;
   /** The wechat4u ops channel, when enabled. */
@@ -78,10 +88,12 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     appSecret: config.wechat.appSecret,
     logger,
     clock,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const tokens = new AccessTokenStore(connection, { appId: config.wechat.appId, fetchToken: () => api.fetchStableToken(), clock, logger });
   api.useTokenStore(tokens);
   const templates = await TemplateRegistry.load(config.templatesDir);
+  const rules = await RuleRegistry.load(config.templatesDir);
   const customerService = new CustomerServiceSender({ connection, api, clock, logger });
   const roles = new RoleRegistry({ connection, adminOpenIds: config.adminOpenIds, staffOpenIds: config.staffOpenIds, clock });
   const handoff: HandoffDeps = {
@@ -95,8 +107,22 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     shopName: () => templates.replies.shopName,
   };
   const ops = await startOpsChannel({ settings: config.ops, client: options.opsClient, handoff, dataDir: config.dataDir, logger });
-  const commands = createCommands({ connection, roles, clock, logger, handoff });
-  const bot = createBot({ connection, templates, roles, commands, handoff });
+  const broadcast: BroadcastDeps = {
+    connection,
+    api,
+    customerService,
+    clock,
+    logger,
+    timezone: config.timezone,
+    templatesDir: config.templatesDir,
+    shopName: () => templates.replies.shopName,
+    limits: { monthly: MONTHLY_PUSH_LIMIT, minGapMs: config.broadcast.minGapHours * 3_600_000, csReserve: config.broadcast.csReserve },
+    calls: { perDay: config.broadcast.callsPerDay, perMinute: config.broadcast.callsPerMinute },
+  };
+  // Reads `agenda` only when a command runs, after it is created below.
+  const broadcastScheduler = createBroadcastScheduler(() => agenda, config.timezone);
+  const commands = createCommands({ connection, roles, clock, logger, handoff, broadcast, broadcastScheduler });
+  const bot = createBot({ connection, templates, rules, roles, commands, handoff, broadcast });
   const crypto = config.wechat.aesKey
     ? new WechatCrypto({ appId: config.wechat.appId, aesKey: config.wechat.aesKey, previousAesKey: config.wechat.previousAesKey })
     : undefined;
@@ -114,7 +140,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   });
 
   const agenda = createAgenda({ connection, processEvery: options.jobPollInterval });
-  defineJobs(agenda, { connection, tokens, clock, logger, timezone: config.timezone, interactionRetentionDays: config.interactionRetentionDays, handoff });
+  defineJobs(agenda, { connection, tokens, clock, logger, timezone: config.timezone, interactionRetentionDays: config.interactionRetentionDays, handoff, broadcast, broadcastLockLifetimeMs: config.broadcast.lockLifetimeMs });
   let jobsRunning = false;
   let server: Server | undefined;
 
@@ -128,8 +154,10 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     tokens,
     agenda,
     templates,
+    rules,
     roles,
     customerService,
+    broadcast,
     handoff,
     ops,
     isReady,

@@ -8,13 +8,16 @@ import type { WechatContext } from '../wechat/context.js';
 import { USER_MESSAGE_KINDS } from '../wechat/inbound.js';
 import { textReply } from '../wechat/reply.js';
 import type { FanFlavor } from '../fans/load-fan.js';
+import type { ConversationFlavor } from './conversation-flavor.js';
 import type { TemplateRegistry } from './template-registry.js';
 import { renderTemplate } from './templates.js';
 
-export function fallback(templates: TemplateRegistry): Middleware<WechatContext & FanFlavor> {
+/** Answers what nothing else did and marks it (`answeredBy = 'fallback'`) for the unanswered streak. */
+export function fallback(templates: TemplateRegistry): Middleware<WechatContext & FanFlavor & ConversationFlavor> {
   return async function fallbackMiddleware(ctx, next) {
     if (!ctx.replied && USER_MESSAGE_KINDS.has(ctx.message.kind)) {
       const { fallback: template, shopName } = templates.replies;
+      ctx.answeredBy = 'fallback';
       await ctx.reply(textReply(renderTemplate(template, { shopName, fan: ctx.fan ?? {} })));
     }
     await next();

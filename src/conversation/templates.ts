@@ -20,6 +20,17 @@ export const repliesSchema = z
       scenes: z.record(z.string(), templateText).default({}),
     }),
     fallback: templateText,
+    /** Keyword replies: the first entry whose `match` word the text contains answers. */
+    keywords: z
+      .array(
+        z.strictObject({
+          match: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+          reply: templateText,
+        }),
+      )
+      .default([]),
+    /** Menu click replies by menu key. */
+    menus: z.record(z.string(), templateText).default({}),
   })
   .passthrough();
 
@@ -45,7 +56,14 @@ export function parseReplyTemplates(text: string, file = 'replies.yaml'): ReplyT
     throw new ValidationError(describeIssue(file, parsed.error));
   }
   // Render once with empty data so a broken Mustache tag fails now, not in front of a fan.
-  for (const text of [parsed.data.fallback, parsed.data.welcome.default, ...Object.values(parsed.data.welcome.scenes)]) {
+  const texts = [
+    parsed.data.fallback,
+    parsed.data.welcome.default,
+    ...Object.values(parsed.data.welcome.scenes),
+    ...parsed.data.keywords.map((entry) => entry.reply),
+    ...Object.values(parsed.data.menus),
+  ];
+  for (const text of texts) {
     try {
       Mustache.parse(text);
     } catch (error) {

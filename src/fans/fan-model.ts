@@ -103,6 +103,8 @@ export interface Fan {
   daily: Record<string, Record<string, number>>;
   /** Profile questions the fan skipped or could not answer; not asked again. */
   skippedQuestions: string[];
+  /** When the bot last asked a profile question (one at a time, not too often). */
+  lastQuestionAt?: Date;
   /** Set by every tag change; the WeChat tag sync job picks these fans up and clears it. */
   tagsDirty: boolean;
   /** Bumped by every tag change: optimistic concurrency for tag writes and the sync job. */
@@ -153,6 +155,7 @@ export const fanSchema = new Schema<Fan>(
     followCount: { type: Number, default: 0 },
     daily: counter,
     skippedQuestions: { type: [String], default: [] },
+    lastQuestionAt: { type: Date },
     tagsDirty: { type: Boolean, default: false },
     tagsRev: { type: Number, default: 0 },
     syncedTags: { type: [String], default: [] },
