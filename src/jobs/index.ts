@@ -11,6 +11,9 @@ import type { AccessTokenStore } from '../wechat/access-token-store.js';
 import { CLEANUP_INTERACTIONS_JOB, defineCleanupInteractions } from './cleanup-interactions.js';
 import { EXPIRE_HANDOFFS_JOB, defineExpireHandoffs } from './expire-handoffs.js';
 import { REFRESH_ACCESS_TOKEN_JOB, defineRefreshAccessToken } from './refresh-access-token.js';
+import type { BroadcastDeps } from '../broadcast/broadcast-deps.js';
+import { defineRepeatBroadcast } from './repeat-broadcast.js';
+import { defineSendBroadcast } from './send-broadcast.js';
 
 export interface JobDeps {
   connection: Connection;
@@ -20,12 +23,17 @@ export interface JobDeps {
   timezone: string;
   interactionRetentionDays: number;
   handoff: HandoffDeps;
+  broadcast: BroadcastDeps;
+  /** Lock lifetime of a sending broadcast: how soon another instance resumes after a crash. */
+  broadcastLockLifetimeMs: number;
 }
 
 export function defineJobs(agenda: Agenda, deps: JobDeps): void {
   defineRefreshAccessToken(agenda, deps.tokens);
   defineCleanupInteractions(agenda, { ...deps, retentionDays: deps.interactionRetentionDays });
   defineExpireHandoffs(agenda, deps.handoff);
+  defineSendBroadcast(agenda, deps.broadcast, { lockLifetimeMs: deps.broadcastLockLifetimeMs });
+  defineRepeatBroadcast(agenda, deps.broadcast);
 }
 
 /** Creates (or updates) the recurring jobs; `every` is idempotent per job name. */

@@ -13,6 +13,21 @@ import { handoffCommand } from './handoff.js';
 import { helpCommand } from './help.js';
 import { queueCommand } from './queue.js';
 import { takeCommand } from './take.js';
+import type { BroadcastDeps } from '../../broadcast/broadcast-deps.js';
+import type { BroadcastScheduler } from '../../broadcast/broadcast-scheduler.js';
+import { broadcastCommand } from './broadcast.js';
+import { cancelCommand } from './cancel.js';
+import { confirmCommand } from './confirm.js';
+import { fanCommand } from './fan.js';
+import { grantCommand } from './grant.js';
+import { jobsCommand } from './jobs.js';
+import { reportCommand } from './report.js';
+import { revokeCommand } from './revoke.js';
+import { scheduleCommand } from './schedule.js';
+import { segmentCommand } from './segment.js';
+import { statsCommand } from './stats.js';
+import { tagCommand } from './tag.js';
+import { tagsCommand } from './tags.js';
 
 export interface CommandDeps {
   connection: Connection;
@@ -20,11 +35,29 @@ export interface CommandDeps {
   clock: Clock;
   logger: Logger;
   handoff: HandoffDeps;
+  broadcast: BroadcastDeps;
+  broadcastScheduler: BroadcastScheduler;
 }
 
 export function createCommands(deps: CommandDeps): CommandDefinition[] {
   const commands: CommandDefinition[] = [];
   commands.push(helpCommand(() => commands));
   commands.push(queueCommand(deps.handoff), takeCommand(deps.handoff), endCommand(deps.handoff), handoffCommand(deps.handoff));
+  const { broadcast, broadcastScheduler: scheduler } = deps;
+  commands.push(
+    statsCommand(broadcast),
+    fanCommand(broadcast),
+    tagCommand(deps.connection, deps.clock),
+    tagsCommand(deps.connection),
+    segmentCommand(broadcast),
+    broadcastCommand(broadcast),
+    confirmCommand(broadcast, scheduler),
+    scheduleCommand(broadcast, scheduler),
+    jobsCommand(broadcast, scheduler),
+    cancelCommand(broadcast, scheduler),
+    reportCommand(broadcast),
+    grantCommand(deps.roles),
+    revokeCommand(deps.roles),
+  );
   return commands;
 }

@@ -1,0 +1,85 @@
+/**
+ * /broadcast <expr> | <content> (群发): makes draft #id, sends the admin a preview of the
+ * message through WeChat's preview API (WECHAT.md §6.7), and tells them who would get it,
+ * how, and how many mass-send calls it would use. Nothing goes to fans until /confirm.
+ */
+import { massBodyOf, parseBroadcastContent, describeContent } from '../../broadcast/broadcast-content.js';
+import type { BroadcastDeps } from '../../broadcast/broadcast-deps.js';
+import { getBroadcastModel, nextBroadcastNumber, type Broadcast } from '../../broadcast/broadcast-model.js';
+import { loadBroadcastTemplates, resolveContent } from '../../broadcast/broadcast-templates.js';
+import { describeAudience } from '../../broadcast/describe-audience.js';
+import { massCallsToday } from '../../broadcast/mass-call-log.js';
+import { planBroadcast } from '../../broadcast/plan-broadcast.js';
+import { parseSegment, SegmentSyntaxError } from '../../segments/parse-segment.js';
+import { formatSegment } from '../../segments/segment-ast.js';
+import { replyUsage, type CommandContext, type CommandDefinition } from '../command.js';
+import { describeSyntaxError } from './segment.js';
+
+export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
+  const definition: CommandDefinition = {
+    name: 'broadcast',
+    aliases: ['群发'],
+    roles: ['admin'],
+    usage: '/broadcast <人群> | <内容> — 内容可为文字、image:<media_id>、voice:、video:、mpnews:<media_id> 或 template:<模板名>',
+    async run(command) {
+      const bar = command.args.search(/[|｜]/);
+      if (bar < 0) {
+        return replyUsage(command, definition, '请用「|」分隔人群和内容');
+      }
+      const exprText = command.args.slice(0, bar).trim();
+      let expr: string;
+      try {
+        expr = formatSegment(parseSegment(exprText));
+      } catch (error) {
+        if (error instanceof SegmentSyntaxError) {
+          return replyUsage(command, definition, describeSyntaxError(exprText, error));
+        }
+        throw error;
+      }
+      const parsed = parseBroadcastContent(command.args.slice(bar + 1));
+      if ('problem' in parsed) {
+        return replyUsage(command, definition, parsed.problem);
+      }
+      const templates = await loadBroadcastTemplates(deps.templatesDir);
+      if (parsed.content.type === 'template' && !templates.has(parsed.content.name)) {
+        return replyUsage(command, definition, `模板「${parsed.content.name}」不存在，可用：${[...templates.keys()].join('、') || '（无）'}`);
+      }
+      const draft = await createDraft(deps, command, expr, parsed.content);
+      const previewNote = await sendPreview(deps, command, draft);
+      const today = await massCallsToday({ connection: deps.connection, now: deps.clock.now(), timezone: deps.timezone });
+      await command.say([
+        `草稿 #${draft.number} 已创建`,
+        `人群：${expr}`,
+        `内容：${describeContent(draft.content)}`,
+        ...describeAudience(draft.preview!, { today, perDay: deps.calls.perDay }),
+        previewNote,
+        `回复 /confirm ${draft.number} 立即发送，/schedule ${draft.number} <时间> 定时，/cancel ${draft.number} 取消。`,
+      ].join('\n'));
+      return { outcome: 'ok', detail: `draft #${draft.number}` };
+    },
+  };
+  return definition;
+}
+
+async function createDraft(deps: BroadcastDeps, command: CommandContext, expr: string, content: Broadcast['content']): Promise<Broadcast> {
+  const planned = await planBroadcast(deps, { expr, content });
+  const number = await nextBroadcastNumber(deps.connection);
+  const draft: Broadcast = {
+    number, expr, content, state: 'draft', createdBy: command.sender.openId, createdAt: deps.clock.now(), firingKey: `n:${number}`, preview: planned.numbers,
+  };
+  await getBroadcastModel(deps.connection).create(draft);
+  return draft;
+}
+
+/** Shows the admin the message as fans will see it (rendered for the admin's own profile). */
+async function sendPreview(deps: BroadcastDeps, command: CommandContext, draft: Broadcast): Promise<string> {
+  try {
+    const templates = await loadBroadcastTemplates(deps.templatesDir);
+    const resolved = resolveContent(draft.content, command.ctx.fan ?? { openId: command.sender.openId }, templates, deps.shopName());
+    await deps.api.post('/cgi-bin/message/mass/preview', { touser: command.sender.openId, ...massBodyOf(resolved) });
+    return '预览已发送到您的微信，请先查看。';
+  } catch (error) {
+    deps.logger.warn({ err: (error as Error).message, broadcast: draft.number }, 'broadcast preview not delivered');
+    return '（预览发送失败，请检查素材 media_id 是否有效。）';
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * /fan <openid> (粉丝): the profile card — source, last seen, customer-service window and
+ * allowance left, tags with the reason each was set, attributes, pushes this month.
+ */
+import type { BroadcastDeps } from '../../broadcast/broadcast-deps.js';
+import { formatZoned, monthKeyIn } from '../../broadcast/zoned-time.js';
+import { remainingOf } from '../../customer-service/send-customer-message.js';
+import { getFanModel, type Fan, type FanTag } from '../../fans/fan-model.js';
+import { replyUsage, type CommandDefinition } from '../command.js';
+
+const TAG_SOURCE: Record<FanTag['source'], string> = { rule: '规则', manual: '手动', wechat: '微信' };
+
+export function fanCommand(deps: BroadcastDeps): CommandDefinition {
+  const definition: CommandDefinition = {
+    name: 'fan',
+    aliases: ['粉丝'],
+    roles: ['admin', 'staff'],
+    usage: '/fan <openid> — 查看粉丝档案',
+    async run(command) {
+      const openId = command.argv[0];
+      if (!openId || command.argv.length !== 1) {
+        return replyUsage(command, definition);
+      }
+      const fan = await getFanModel(deps.connection).findOne({ openId }).lean<Fan>();
+      if (!fan) {
+        return replyUsage(command, definition, `没有找到粉丝 ${openId}`);
+      }
+      await command.say(fanCard(fan, deps.clock.now(), deps.timezone));
+      return undefined;
+    },
+  };
+  return definition;
+}
+
+/** The card text; one line per fact, tags one per line with their reason. */
+export function fanCard(fan: Fan, now: Date, timezone: string): string {
+  const left = remainingOf(fan.csWindow, now.getTime());
+  const pushes = fan.massPushes?.month === monthKeyIn(now, timezone) ? fan.massPushes.count : 0;
+  const tags = (fan.tags ?? []).map((tag) => {
+    const why = tag.source === 'rule' ? `规则 ${tag.ruleId ?? ''}` : tag.source === 'manual' ? `手动 ${tag.by ?? ''}` : TAG_SOURCE[tag.source];
+    return `  · ${tag.name}（${why.trim()}，${formatZoned(tag.at, timezone)}）`;
+  });
+  const attributes = Object.entries(fan.attributes ?? {}).map(([key, value]) => `${key}=${value}`);
+  return [
+    `粉丝 ${fan.openId}`,
+    `状态：${fan.subscribed ? '已关注' : '已取关'}${fan.subscribedAt ? `（关注于 ${formatZoned(fan.subscribedAt, timezone)}）` : ''}`,
+    `来源：${fan.source ?? '未知'}${fan.location?.region ? `　地区：${fan.location.region}` : ''}`,
+    `最近互动：${formatZoned(fan.lastSeenAt, timezone)}`,
+    `客服消息窗口：${left > 0 ? `开放，还可发 ${left} 条` : '已关闭'}`,
+    `标签：${tags.length > 0 ? '' : '无'}`,
+    ...tags,
+    `属性：${attributes.length > 0 ? attributes.join('，') : '无'}`,
+    `本月已收群发：${pushes}/4`,
+  ].join('\n');
+}

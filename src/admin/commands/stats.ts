@@ -1,0 +1,54 @@
+/**
+ * /stats (统计): fans total / subscribed / new in 7 days / active / dormant, open handoffs,
+ * mass pushes this month and mass-send calls today.
+ */
+import type { Connection } from 'mongoose';
+import type { BroadcastDeps } from '../../broadcast/broadcast-deps.js';
+import { massCallsToday } from '../../broadcast/mass-call-log.js';
+import { monthKeyIn } from '../../broadcast/zoned-time.js';
+import { getFanModel } from '../../fans/fan-model.js';
+import { countOpenHandoffs } from '../../handoff/handoff-model.js';
+import type { CommandDefinition } from '../command.js';
+
+const DAY_MS = 24 * 3_600_000;
+
+export function statsCommand(deps: BroadcastDeps): CommandDefinition {
+  return {
+    name: 'stats',
+    aliases: ['统计'],
+    roles: ['admin'],
+    usage: '/stats — 粉丝与群发概况',
+    async run({ say }) {
+      const now = deps.clock.now();
+      const fans = getFanModel(deps.connection);
+      const since = (days: number): Date => new Date(now.getTime() - days * DAY_MS);
+      const [total, subscribed, fresh, active, handoffs, pushes, calls] = await Promise.all([
+        fans.countDocuments({}),
+        fans.countDocuments({ subscribed: true }),
+        fans.countDocuments({ subscribed: true, subscribedAt: { $gt: since(7) } }),
+        fans.countDocuments({ subscribed: true, lastSeenAt: { $gt: since(30) } }),
+        countOpenHandoffs(deps.connection),
+        pushesThisMonth(deps.connection, monthKeyIn(now, deps.timezone)),
+        massCallsToday({ connection: deps.connection, now, timezone: deps.timezone }),
+      ]);
+      await say([
+        `粉丝总数：${total}（已关注 ${subscribed}，已取关 ${total - subscribed}）`,
+        `近 7 天新关注：${fresh}`,
+        `活跃（30 天内互动）：${active}　沉默（30 天以上未互动）：${subscribed - active}`,
+        `待处理人工会话：${handoffs}`,
+        `本月群发触达：${pushes.pushes} 人次，覆盖 ${pushes.fans} 人；额度已满：${pushes.atLimit} 人`,
+        `今日群发调用：${calls}/${deps.calls.perDay}`,
+      ].join('\n'));
+    },
+  };
+}
+
+/** Mass pushes counted this month, over all fans. */
+async function pushesThisMonth(connection: Connection, month: string): Promise<{ pushes: number; fans: number; atLimit: number }> {
+  const [sum] = await getFanModel(connection).aggregate<{ pushes: number; fans: number }>([
+    { $match: { 'massPushes.month': month } },
+    { $group: { _id: null, pushes: { $sum: '$massPushes.count' }, fans: { $sum: 1 } } },
+  ]);
+  const atLimit = await getFanModel(connection).countDocuments({ 'massPushes.month': month, 'massPushes.count': { $gte: 4 } });
+  return { pushes: sum?.pushes ?? 0, fans: sum?.fans ?? 0, atLimit };
+}

@@ -1,0 +1,78 @@
+/**
+ * The audience of a broadcast in the database: the compiled segment filter (or a product
+ * series' own filter), quick counts for `/segment`, and the fan records the planner needs.
+ */
+import type { Connection } from 'mongoose';
+import { MESSAGE_ALLOWANCE, MESSAGE_WINDOW_MS } from '../customer-service/send-customer-message.js';
+import { getFanModel, type Fan } from '../fans/fan-model.js';
+import { compileSegment, type SegmentFilter } from '../segments/compile-segment.js';
+import { parseSegment } from '../segments/parse-segment.js';
+import type { AudienceNumbers, Broadcast } from './broadcast-model.js';
+import { MASS_BATCH_MAX, MASS_BATCH_MIN } from './plan-delivery.js';
+
+/** Quota rules fanhook applies on top of WeChat's (SPEC.md §7). */
+export interface PushLimits {
+  monthly: number;
+  minGapMs: number;
+  /** Customer-service allowance messages kept for the conversation. */
+  csReserve: number;
+}
+
+/** The fields planning and per-fan templates read. */
+export const AUDIENCE_PROJECTION = { openId: 1, csWindow: 1, massPushes: 1, attributes: 1, source: 1, location: 1, tags: 1 } as const;
+export type AudienceFan = Pick<Fan, 'openId' | 'csWindow' | 'massPushes' | 'attributes' | 'source' | 'location' | 'tags'>;
+
+/** The Mongo filter of a broadcast's audience at `now` (always subscribed fans only). */
+export function audienceFilterOf(broadcast: Pick<Broadcast, 'expr' | 'system'>, now: Date): SegmentFilter {
+  const system = broadcast.system;
+  if (system?.kind === 'birthday') {
+    // Birthdays are collected as YYYY-MM-DD or MM-DD; match the month and day at the end.
+    return { subscribed: true, 'attributes.birthday': { $regex: `(^|[^0-9])${system.monthDay}$` } };
+  }
+  if (system?.kind === 'welcome') {
+    return { subscribed: true, subscribedAt: { $gte: system.from, $lt: system.to } };
+  }
+  return compileSegment(parseSegment(broadcast.expr), now);
+}
+
+/** Fans inside their 48-hour window with more allowance left than the reserve. */
+export function customerServiceCondition(now: Date, limits: PushLimits): SegmentFilter {
+  return {
+    'csWindow.messageAt': { $gt: new Date(now.getTime() - MESSAGE_WINDOW_MS) },
+    'csWindow.messageUsed': { $lt: MESSAGE_ALLOWANCE - limits.csReserve },
+  };
+}
+
+/** Fans at the monthly limit in `month`, or pushed within the minimum gap. */
+export function quotaBlockedCondition(now: Date, month: string, limits: PushLimits): SegmentFilter {
+  const atLimit = { 'massPushes.month': month, 'massPushes.count': { $gte: limits.monthly } };
+  if (limits.minGapMs <= 0) {
+    return atLimit;
+  }
+  return { $or: [atLimit, { 'massPushes.lastAt': { $gt: new Date(now.getTime() - limits.minGapMs) } }] };
+}
+
+export interface SegmentCount extends AudienceNumbers {
+  samples: Pick<Fan, 'openId' | 'lastSeenAt' | 'tags' | 'source'>[];
+}
+
+/** Counts for `/segment`: three count queries and one small find, never a full load. */
+export async function countAudience(props: { connection: Connection; filter: SegmentFilter; now: Date; month: string; limits: PushLimits }): Promise<SegmentCount> {
+  const fans = getFanModel(props.connection);
+  const cs = customerServiceCondition(props.now, props.limits);
+  const [total, customer, quotaExcluded, samples] = await Promise.all([
+    fans.countDocuments(props.filter),
+    fans.countDocuments({ $and: [props.filter, cs] }),
+    fans.countDocuments({ $and: [props.filter, { $nor: [cs] }, quotaBlockedCondition(props.now, props.month, props.limits)] }),
+    fans.find(props.filter, { openId: 1, lastSeenAt: 1, tags: 1, source: 1 }).limit(3).lean(),
+  ]);
+  const massable = total - customer - quotaExcluded;
+  const unreachable = massable > 0 && massable < MASS_BATCH_MIN ? massable : 0;
+  const mass = massable - unreachable;
+  return { total, customer, mass, massCalls: Math.ceil(mass / MASS_BATCH_MAX), quotaExcluded, unreachable, samples };
+}
+
+/** Every fan of the audience with the fields the planner and templates need. */
+export async function loadAudience(connection: Connection, filter: SegmentFilter): Promise<AudienceFan[]> {
+  return getFanModel(connection).find(filter, AUDIENCE_PROJECTION).lean<AudienceFan[]>();
+}

@@ -1,0 +1,26 @@
+/**
+ * What the broadcast commands and jobs need, built once in the composition root.
+ */
+import type { Connection } from 'mongoose';
+import type { CustomerServiceSender } from '../customer-service/send-customer-message.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { WechatApiClient } from '../wechat/api-client.js';
+import type { PushLimits } from './audience.js';
+import type { MassCallLimits } from './mass-call-log.js';
+
+export interface BroadcastDeps {
+  connection: Connection;
+  api: WechatApiClient;
+  customerService: CustomerServiceSender;
+  clock: Clock;
+  logger: Logger;
+  /** Time zone of schedules, the monthly quota and the daily call limit. */
+  timezone: string;
+  /** Where `broadcasts.yaml` and `series.yaml` live. */
+  templatesDir: string;
+  /** The shop name from the reply templates (current after /reload). */
+  shopName: () => string;
+  limits: PushLimits;
+  calls: MassCallLimits;
+}

@@ -1,0 +1,93 @@
+/**
+ * Command: plans a broadcast against the fans as they are now — for the preview (numbers
+ * only) and when sending starts (the plan is then written as batches, the unit of resuming).
+ */
+import type { Types } from 'mongoose';
+import { audienceFilterOf, loadAudience } from './audience.js';
+import { clientMsgIdOf, getBroadcastBatchModel, type BroadcastBatch } from './broadcast-batch-model.js';
+import { massBodyOf, replyOf } from './broadcast-content.js';
+import type { BroadcastDeps } from './broadcast-deps.js';
+import type { AudienceNumbers, Broadcast } from './broadcast-model.js';
+import { loadBroadcastTemplates, resolveContent } from './broadcast-templates.js';
+import { planDelivery, type DeliveryPlan, type PlanFan } from './plan-delivery.js';
+import { monthKeyIn } from './zoned-time.js';
+
+export interface BroadcastPlan {
+  plan: DeliveryPlan;
+  numbers: AudienceNumbers;
+  /** Mass-send message part per content variant. */
+  bodies: Map<string, Record<string, unknown>>;
+}
+
+/** Loads the audience, renders the content per fan and runs the planner. */
+export async function planBroadcast(deps: BroadcastDeps, broadcast: Pick<Broadcast, 'expr' | 'system' | 'content'>): Promise<BroadcastPlan> {
+  const now = deps.clock.now();
+  const fans = await loadAudience(deps.connection, audienceFilterOf(broadcast, now));
+  const templates = await loadBroadcastTemplates(deps.templatesDir);
+  const shopName = deps.shopName();
+  const bodies = new Map<string, Record<string, unknown>>();
+  const planFans: PlanFan[] = fans.map((fan) => {
+    const resolved = resolveContent(broadcast.content, fan, templates, shopName);
+    // Only templated text differs per fan; everything else is one variant.
+    const variant = broadcast.content.type === 'template' && resolved.type === 'text' ? resolved.text : '';
+    if (!bodies.has(variant)) {
+      bodies.set(variant, massBodyOf(resolved));
+    }
+    return { openId: fan.openId, csWindow: fan.csWindow, massPushes: fan.massPushes, variant };
+  });
+  const plan = planDelivery(planFans, {
+    now,
+    month: monthKeyIn(now, deps.timezone),
+    monthlyLimit: deps.limits.monthly,
+    minGapMs: deps.limits.minGapMs,
+    csReserve: deps.limits.csReserve,
+    customerService: canGoByCustomerService(broadcast.content),
+  });
+  return { plan, bodies, numbers: numbersOf(plan) };
+}
+
+/** The numbers shown in previews and reports. */
+export function numbersOf(plan: DeliveryPlan): AudienceNumbers {
+  const mass = plan.batches.reduce((sum, batch) => sum + batch.openIds.length, 0);
+  return {
+    total: plan.total,
+    customer: plan.customer.length,
+    mass,
+    massCalls: plan.batches.length,
+    quotaExcluded: plan.quotaExcluded.length,
+    unreachable: plan.unreachable.length,
+  };
+}
+
+/** Articles (mpnews) cannot go as customer-service messages; everything else can. */
+function canGoByCustomerService(content: Broadcast['content']): boolean {
+  return content.type === 'template' || replyOf(content) !== null;
+}
+
+/**
+ * Replaces any half-written plan of this broadcast with `planned` batches: index 0 is the
+ * customer-service batch, 1… the mass batches. Only called before anything was sent.
+ */
+export async function storeBatches(deps: BroadcastDeps, broadcast: { _id: Types.ObjectId; number: number }, planned: BroadcastPlan): Promise<void> {
+  const batches = getBroadcastBatchModel(deps.connection);
+  await batches.deleteMany({ broadcast: broadcast.number });
+  const docs: BroadcastBatch[] = [];
+  if (planned.plan.customer.length > 0) {
+    docs.push({ broadcast: broadcast.number, index: 0, kind: 'customer', state: 'planned', openIds: planned.plan.customer, attempted: [], sent: [], failed: [] });
+  }
+  planned.plan.batches.forEach((batch, i) => {
+    docs.push({
+      broadcast: broadcast.number,
+      index: i + 1,
+      kind: 'mass',
+      state: 'planned',
+      openIds: batch.openIds,
+      body: planned.bodies.get(batch.variant)!,
+      clientMsgId: clientMsgIdOf(broadcast._id.toHexString(), i + 1),
+    });
+  });
+  // One document at a time: a 10,000-openid batch is ~300 KB, and FerretDB prefers small writes.
+  for (const doc of docs) {
+    await batches.create(doc);
+  }
+}

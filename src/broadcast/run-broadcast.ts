@@ -1,0 +1,48 @@
+/**
+ * Command: the body of the `broadcast.send` job. Plans a queued broadcast into batches (once),
+ * then moves every unfinished batch forward in order. It can stop at any point — crash,
+ * restart, rate limit — and the next run continues from the batches' recorded states.
+ */
+import { getBroadcastBatchModel } from './broadcast-batch-model.js';
+import type { BroadcastDeps } from './broadcast-deps.js';
+import { getBroadcastModel, type Broadcast } from './broadcast-model.js';
+import { failBroadcast, maybeFinishBroadcast } from './finish-broadcast.js';
+import { planBroadcast, storeBatches } from './plan-broadcast.js';
+import { sendCustomerBatch } from './send-customer-batch.js';
+import { sendMassBatch, type StepOutcome } from './send-mass-batch.js';
+
+/** Runs broadcast `number` as far as possible; `touch` extends the job lock between batches. */
+export async function runBroadcast(deps: BroadcastDeps, number: number, touch: () => Promise<void>): Promise<StepOutcome> {
+  const broadcasts = getBroadcastModel(deps.connection);
+  let broadcast = await broadcasts.findOne({ number }).lean<Broadcast & { _id: never }>();
+  // A one-off schedule fires here too; a recurring one sends copies (jobs/repeat-broadcast.ts).
+  if (broadcast && (broadcast.state === 'queued' || (broadcast.state === 'scheduled' && broadcast.schedule?.kind === 'once'))) {
+    // Nothing was sent yet, so planning again after a crash here is harmless.
+    const planned = await planBroadcast(deps, broadcast);
+    await storeBatches(deps, { _id: broadcast._id, number }, planned);
+    broadcast = await broadcasts
+      .findOneAndUpdate({ number, state: broadcast.state }, { $set: { state: 'sending', plan: planned.numbers, sentAt: deps.clock.now() } }, { returnDocument: 'after' })
+      .lean<Broadcast & { _id: never }>();
+    deps.logger.info({ broadcast: number, plan: planned.numbers }, 'broadcast planned');
+  }
+  if (broadcast?.state !== 'sending') {
+    return { kind: 'done' };
+  }
+  const batches = await getBroadcastBatchModel(deps.connection).find({ broadcast: number, state: { $in: ['planned', 'reserved'] } }).sort({ index: 1 }).lean();
+  for (const batch of batches) {
+    const outcome = batch.kind === 'customer' ? await sendCustomerBatch(deps, batch, broadcast.content) : await sendMassBatch(deps, batch);
+    await touch();
+    if (outcome.kind === 'wait') {
+      deps.logger.warn({ broadcast: number, batch: batch.index, retryAt: outcome.retryAt, reason: outcome.reason }, 'broadcast paused');
+      return outcome;
+    }
+    if (outcome.kind === 'abort') {
+      deps.logger.error({ broadcast: number, batch: batch.index, error: outcome.error }, 'WeChat refused the broadcast');
+      await failBroadcast(deps, number, outcome.error);
+      return outcome;
+    }
+  }
+  await broadcasts.updateOne({ number, state: 'sending' }, { $set: { state: 'sent' } });
+  await maybeFinishBroadcast(deps, number);
+  return { kind: 'done' };
+}

@@ -1,0 +1,50 @@
+/**
+ * Command: delivers the customer-service part of a broadcast — fans inside their 48-hour
+ * window get their own rendering, outside the monthly mass quota. Customer-service messages
+ * have no idempotency key (WECHAT.md §11), so each fan is marked `attempted` before the call:
+ * after a crash a fan may miss the message, but never gets it twice.
+ */
+import { getFanModel } from '../fans/fan-model.js';
+import { getBroadcastBatchModel, type BroadcastBatch } from './broadcast-batch-model.js';
+import { replyOf, type BroadcastContent } from './broadcast-content.js';
+import type { BroadcastDeps } from './broadcast-deps.js';
+import { loadBroadcastTemplates, resolveContent, type BroadcastTemplates, type TemplateFan } from './broadcast-templates.js';
+import { AUDIENCE_PROJECTION } from './audience.js';
+import type { StepOutcome } from './send-mass-batch.js';
+
+const PARALLEL = 8;
+
+/** Sends to every fan of the batch not attempted yet, then marks the batch finished. */
+export async function sendCustomerBatch(deps: BroadcastDeps, batch: BroadcastBatch & { _id: unknown }, content: BroadcastContent): Promise<StepOutcome> {
+  const batches = getBroadcastBatchModel(deps.connection);
+  const attempted = new Set(batch.attempted ?? []);
+  const pending = batch.openIds.filter((openId) => !attempted.has(openId));
+  const fans = await getFanModel(deps.connection).find({ openId: { $in: pending } }, AUDIENCE_PROJECTION).lean<TemplateFan[]>();
+  const byId = new Map(fans.map((fan) => [fan.openId, fan]));
+  const templates = await loadBroadcastTemplates(deps.templatesDir);
+  for (let i = 0; i < pending.length; i += PARALLEL) {
+    await Promise.all(pending.slice(i, i + PARALLEL).map((openId) => sendOne(deps, batch._id, openId, byId.get(openId) ?? { openId }, content, templates)));
+  }
+  await batches.updateOne({ _id: batch._id }, { $set: { state: 'finished' } });
+  return { kind: 'done' };
+}
+
+async function sendOne(deps: BroadcastDeps, batchId: unknown, openId: string, fan: Partial<TemplateFan>, content: BroadcastContent, templates: BroadcastTemplates): Promise<void> {
+  const batches = getBroadcastBatchModel(deps.connection);
+  const claimed = await batches.updateOne({ _id: batchId, attempted: { $ne: openId } }, { $push: { attempted: openId } });
+  if (claimed.modifiedCount !== 1) {
+    return;
+  }
+  try {
+    const reply = replyOf(resolveContent(content, fan, templates, deps.shopName()));
+    if (!reply) {
+      throw new Error('content cannot be sent as a customer-service message');
+    }
+    await deps.customerService.send(openId, reply);
+    await batches.updateOne({ _id: batchId }, { $push: { sent: openId } });
+  } catch (error) {
+    // The window closed or the allowance went to the conversation since planning.
+    deps.logger.info({ openId, err: (error as Error).message }, 'broadcast customer-service message not delivered');
+    await batches.updateOne({ _id: batchId }, { $push: { failed: openId } });
+  }
+}
