@@ -1,0 +1,88 @@
+/**
+ * Helpers for broadcast tests: seeding many fans straight into the database, playing WeChat's
+ * MASSSENDJOBFINISH callbacks, and waiting for a broadcast to reach a state.
+ */
+import type { Connection } from 'mongoose';
+import { getBroadcastBatchModel } from '../../src/broadcast/broadcast-batch-model.js';
+import { getBroadcastModel, type Broadcast, type BroadcastState } from '../../src/broadcast/broadcast-model.js';
+import type { Fan } from '../../src/fans/fan-model.js';
+import type { Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait-for.js';
+
+const DAY = 24 * 3_600_000;
+
+/** A subscribed fan document as the profile module would have left it. */
+export function fanDoc(openId: string, now: Date, overrides: Partial<Fan> = {}): Partial<Fan> {
+  return {
+    openId,
+    subscribed: true,
+    subscribedAt: new Date(now.getTime() - 40 * DAY),
+    firstSeenAt: new Date(now.getTime() - 40 * DAY),
+    lastSeenAt: new Date(now.getTime() - 10 * DAY),
+    refollowCount: 0,
+    subscriptionHistory: [],
+    csWindow: { messageUsed: 0, triggerUsed: 0 },
+    activity: 'active',
+    counts: {},
+    menuClicks: {},
+    menuPaths: {},
+    linksViewed: [],
+    interests: {},
+    attributes: {},
+    tags: [],
+    unansweredStreak: 0,
+    massPushes: { count: 0 },
+    ...overrides,
+  };
+}
+
+/** Inserts `count` fans named `${prefix}${i}` in chunks (FerretDB on SQLite prefers a few thousand per write). */
+export async function seedFans(connection: Connection, prefix: string, count: number, now: Date, overrides: (i: number) => Partial<Fan> = () => ({})): Promise<string[]> {
+  const ids: string[] = [];
+  const collection = connection.collection('fans');
+  for (let start = 0; start < count; start += 5_000) {
+    const docs = [];
+    for (let i = start; i < Math.min(count, start + 5_000); i += 1) {
+      const openId = `${prefix}${String(i).padStart(6, '0')}`;
+      ids.push(openId);
+      docs.push(fanDoc(openId, now, overrides(i)));
+    }
+    await collection.insertMany(docs, { ordered: false });
+  }
+  return ids;
+}
+
+/** Sends WeChat's MASSSENDJOBFINISH for every mass job the fake accepted (as WeChat's helper account). */
+export async function finishAllMassJobs(app: Harness): Promise<void> {
+  for (const job of app.fake.massJobs()) {
+    await app.fan('mphelper').event('MASSSENDJOBFINISH', {
+      MsgID: job.msgId,
+      Status: 'send success',
+      TotalCount: job.openIds.length,
+      FilterCount: job.deliveredTo.length,
+      SentCount: job.deliveredTo.length,
+      ErrorCount: 0,
+    });
+  }
+}
+
+/** Waits until broadcast `number` is in `state`. */
+export function waitForBroadcast(connection: Connection, number: number, state: BroadcastState, timeoutMs = 20_000): Promise<Broadcast | null> {
+  return waitFor(() => getBroadcastModel(connection).findOne({ number }).lean<Broadcast>(), (b) => b?.state === state, timeoutMs);
+}
+
+/** Batches of a broadcast, without their openid lists. */
+export function batchesOf(connection: Connection, number: number) {
+  return getBroadcastBatchModel(connection).find({ broadcast: number }, { openIds: 0, recipients: 0 }).sort({ index: 1 }).lean();
+}
+
+/** Mass messages the fake delivered to each openid. */
+export function massCountsByFan(app: Harness): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const job of app.fake.massJobs()) {
+    for (const openId of job.deliveredTo) {
+      counts.set(openId, (counts.get(openId) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
