@@ -46,7 +46,7 @@ export interface ApplyRulesProps extends AutoTagDeps {
 export async function applyRules({ connection, rules, fan, message, now }: ApplyRulesProps): Promise<Fan> {
   const set: Record<string, unknown> = {};
   const inc: Record<string, number> = {};
-  let view: Fan = fan;
+  let view: Fan = { ...fan, tags: fan.tags ?? [], attributes: fan.attributes ?? {}, menuPaths: fan.menuPaths ?? {} };
   if (message?.kind === 'menu_click') {
     const step = nextMenuSession(fan.menuSession, safeKey(message.eventKey), now);
     set['menuSession'] = step.session;

@@ -35,11 +35,13 @@ export interface RuleOutcome {
 
 /** Evaluates `rules` in order; later actions win over earlier ones on the same tag. */
 export function evaluateRules(rules: readonly TagRule[], input: RuleInput): RuleOutcome {
-  const tags = new Map<string, string | null>(input.fan.tags.map((tag) => [tag.name, null]));
-  const attributes: Record<string, string> = { ...input.fan.attributes };
+  // A freshly upserted document may lack the array/map defaults: treat missing as empty.
+  const current = { ...input.fan, tags: input.fan.tags ?? [], attributes: input.fan.attributes ?? {} };
+  const tags = new Map<string, string | null>(current.tags.map((tag) => [tag.name, null]));
+  const attributes: Record<string, string> = { ...current.attributes };
   const matched: string[] = [];
   for (const rule of rules) {
-    if (!matches(rule.when, { ...input, fan: { ...input.fan, attributes } })) {
+    if (!matches(rule.when, { ...input, fan: { ...current, attributes } })) {
       continue;
     }
     matched.push(rule.id);
@@ -55,10 +57,10 @@ export function evaluateRules(rules: readonly TagRule[], input: RuleInput): Rule
       }
     }
   }
-  const before = new Set(input.fan.tags.map((tag) => tag.name));
+  const before = new Set(current.tags.map((tag) => tag.name));
   const add = [...tags].filter(([name, ruleId]) => ruleId !== null && !before.has(name)).map(([name, ruleId]) => ({ name, source: 'rule' as const, ruleId: ruleId! }));
   const remove = [...before].filter((name) => !tags.has(name));
-  const setAttributes = Object.fromEntries(Object.entries(attributes).filter(([key, value]) => input.fan.attributes[key] !== value));
+  const setAttributes = Object.fromEntries(Object.entries(attributes).filter(([key, value]) => current.attributes[key] !== value));
   return { add, remove, setAttributes, matched };
 }
 
@@ -125,7 +127,7 @@ const CHECKS: Record<keyof Condition, Check> = {
     const box = w.location.box;
     return !box || (location.latitude >= box.south && location.latitude <= box.north && location.longitude >= box.west && location.longitude <= box.east);
   },
-  hasTag: (w, { fan }) => fan.tags.some((tag) => w.hasTag.includes(tag.name)),
-  lacksTag: (w, { fan }) => !fan.tags.some((tag) => w.lacksTag.includes(tag.name)),
+  hasTag: (w, { fan }) => (fan.tags ?? []).some((tag) => w.hasTag.includes(tag.name)),
+  lacksTag: (w, { fan }) => !(fan.tags ?? []).some((tag) => w.lacksTag.includes(tag.name)),
   subscribed: (w, { fan }) => fan.subscribed === w.subscribed,
 };
