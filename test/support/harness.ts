@@ -26,6 +26,8 @@ export interface HarnessOptions {
   fake?: FakeWechatApi;
   clock?: Clock;
   wrapRun?: FanhookOptions['wrapRun'];
+  /** Replaces fetch for the instance's WeChat API calls (e.g. to simulate it dying mid-call). */
+  fetch?: typeof fetch;
   /** A fake personal-WeChat client: enables the ops channel (test/ops-channel). */
   opsClient?: FanhookOptions['opsClient'];
   /** Start the Agenda worker (off by default: most tests drive jobs directly). */
@@ -78,6 +80,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     logger,
     clock: options.clock,
     wrapRun: options.wrapRun,
+    fetch: options.fetch,
     opsClient: options.opsClient,
     jobPollInterval: 200,
   });
