@@ -13,18 +13,23 @@ interface ClaimDocument {
   at: Date;
 }
 
-/** `won` for the one caller that claimed `key` first; `holder` is whoever did. */
-export async function claimOnce(connection: Connection, key: string, by: string, at: Date): Promise<{ won: boolean; holder: string }> {
+/** `won` for the one caller that claimed `key` first; `holder` is whoever did, and `at` when. */
+export async function claimOnce(
+  connection: Connection,
+  key: string,
+  by: string,
+  at: Date,
+): Promise<{ won: boolean; holder: string; at: Date }> {
   const claims = connection.collection<ClaimDocument>('handoffclaims');
   try {
     await claims.insertOne({ _id: key, by, at });
-    return { won: true, holder: by };
+    return { won: true, holder: by, at };
   } catch (error) {
     if (!isDuplicateKeyError(error)) {
       throw error;
     }
     const existing = await claims.findOne({ _id: key });
-    return { won: false, holder: existing?.by ?? '' };
+    return { won: false, holder: existing?.by ?? '', at: existing?.at ?? at };
   }
 }
 

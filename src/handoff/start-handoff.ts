@@ -1,6 +1,6 @@
 /**
  * Command: opens a handoff for a fan (once: a fan has at most one open handoff, enforced by
- * a conditional update of the fan document), notifies staff, and says what the fan should be
+ * a unique claim), notifies staff, and says what the fan should be
  * answered. When no staff member can be reached, or the account is set to native mode, the
  * fan goes to WeChat's own customer service instead.
  */
@@ -10,6 +10,7 @@ import { getFanModel } from '../fans/fan-model.js';
 import { getInteractionModel } from '../interactions/interaction-model.js';
 import type { OutboundReply } from '../wechat/reply.js';
 import { isOpen, nextOpening } from './business-hours.js';
+import { claimOnce, releaseClaim } from './claim-once.js';
 import { notifyStaff } from './deliver.js';
 import { handoffCard } from './describe.js';
 import type { HandoffDeps } from './handoff-deps.js';
@@ -37,22 +38,21 @@ export interface StartHandoffResult {
 export async function startHandoff(deps: HandoffDeps, props: StartHandoffProps): Promise<StartHandoffResult> {
   const existing = await openHandoffOf(deps, props.openId);
   if (existing) {
-    return { handoff: existing, created: false, reached: 0, fanReplies: [] };
+    return notCreated(existing);
   }
-  const settings = deps.settings.data;
-  const handoff = await insertHandoff(deps, props, props.mode ?? settings.mode);
-  const claimed = await getFanModel(deps.connection).updateOne(
-    { openId: props.openId, handoff: { $exists: false } },
+  const claimKey = await claimOpening(deps, props.openId);
+  if (!claimKey) {
+    return notCreated(await waitForOpenHandoff(deps, props.openId));
+  }
+  const handoff = await insertHandoff(deps, props, props.mode ?? deps.settings.data.mode);
+  const fan = await getFanModel(deps.connection).updateOne(
+    { openId: props.openId },
     { $set: { handoff: { shortId: handoff.shortId, status: 'queued', mode: handoff.mode } } },
   );
-  if (claimed.modifiedCount !== 1) {
-    // Another message of the same fan opened one first (or the fan is unknown): keep theirs.
+  if (fan.matchedCount !== 1) {
     await getHandoffModel(deps.connection).deleteOne({ shortId: handoff.shortId });
-    const winner = await openHandoffOf(deps, props.openId);
-    if (!winner) {
-      throw new NotFoundError(`粉丝 ${props.openId} 不存在`);
-    }
-    return { handoff: winner, created: false, reached: 0, fanReplies: [] };
+    await releaseClaim(deps.connection, claimKey);
+    throw new NotFoundError(`粉丝 ${props.openId} 不存在`);
   }
   deps.logger.info({ openId: props.openId, shortId: handoff.shortId, reason: props.reason }, 'handoff opened');
   const reached = handoff.mode === 'staff' ? await notifyStaff(deps, handoffCard(handoff)) : 0;
@@ -64,6 +64,43 @@ export async function startHandoff(deps: HandoffDeps, props: StartHandoffProps):
     await switchToNative(deps, handoff);
   }
   return { handoff: { ...handoff, mode: 'native' }, created: true, reached, fanReplies: [{ type: 'transfer_customer_service' }] };
+}
+
+const notCreated = (handoff: Handoff): StartHandoffResult => ({ handoff, created: false, reached: 0, fanReplies: [] });
+
+/**
+ * One opening per fan at a time, also across instances (two "人工" at once must not make two
+ * handoffs): a unique claim keyed by the fan's count of closed handoffs, which cannot change
+ * while none is open. Returns the key when this caller won. A claim left behind by an
+ * instance that died before creating the handoff is given up after a minute.
+ */
+async function claimOpening(deps: HandoffDeps, openId: string): Promise<string | null> {
+  const closed = await getHandoffModel(deps.connection).countDocuments({ openId, status: 'closed' });
+  const key = `open:${openId}:${closed}`;
+  const now = deps.clock.now();
+  const claim = await claimOnce(deps.connection, key, openId, now);
+  if (claim.won) {
+    return key;
+  }
+  if (now.getTime() - claim.at.getTime() > STALE_CLAIM_MS && !(await openHandoffOf(deps, openId))) {
+    await releaseClaim(deps.connection, key);
+    return (await claimOnce(deps.connection, key, openId, now)).won ? key : null;
+  }
+  return null;
+}
+
+const STALE_CLAIM_MS = 60_000;
+
+/** The handoff another message of the same fan is opening right now. */
+async function waitForOpenHandoff(deps: HandoffDeps, openId: string): Promise<Handoff> {
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    const open = await openHandoffOf(deps, openId);
+    if (open) {
+      return open;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`handoff for ${openId} is being opened elsewhere but did not appear`);
 }
 
 /** The fan's queued or held handoff, if any. */

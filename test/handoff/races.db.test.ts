@@ -12,7 +12,9 @@ beforeAll(async () => {
   // Two instances on one database and one account, as behind a load balancer.
   first = await startHarness({ dbUri: db.uri, env });
   second = await startHarness({ dbUri: db.uri, fake: first.fake, env });
-  for (const staff of ['oStaffX', 'oStaffY', 'oStaffZ']) {await first.fan(staff).sendText('/queue');}
+  for (const staff of ['oStaffX', 'oStaffY', 'oStaffZ']) {
+    await first.fan(staff).sendText('/queue');
+  }
 });
 afterAll(async () => {
   await second?.close();
@@ -37,6 +39,17 @@ describe('/take races across instances', () => {
       // The fan hears "a person is here" once, not once per contender.
       expect(first.fake.customMessagesFor(fanId)).toHaveLength(1);
       await first.fan(holder).sendText('/end');
+    }
+  });
+});
+
+describe('a fan asking twice at the same moment', () => {
+  it('opens one handoff, on whichever instance, and tells the fan once', async () => {
+    for (let round = 0; round < 8; round += 1) {
+      const fanId = `oFanTwice${round}`;
+      const answers = await Promise.all([first.fan(fanId).sendText('人工'), second.fan(fanId).sendText('转人工')]);
+      expect(await getHandoffModel(first.connection).countDocuments({ openId: fanId })).toBe(1);
+      expect(answers.filter((a) => a.reply !== null)).toHaveLength(1);
     }
   });
 });
