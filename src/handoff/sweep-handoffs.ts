@@ -1,6 +1,7 @@
 /**
  * Command run by the timeout job: reminds staff (and tells the fan) about chats nobody took
- * within `unclaimedMinutes`, once; closes held chats idle for `idleMinutes`. Each step is a
+ * within `unclaimedMinutes`, once; closes held chats (and native ones WeChat never picked up)
+ * idle for `idleMinutes`. Each step is a
  * conditional update, so two workers sweeping at once do everything once.
  */
 import { closeHandoff } from './close-handoff.js';
@@ -42,8 +43,10 @@ export async function sweepHandoffs(deps: HandoffDeps): Promise<SweepResult> {
     ]);
   }
   const idleBefore = new Date(now.getTime() - idleMinutes * 60_000);
+  // A native handoff still queued that long means WeChat's customer service never picked it up
+  // (not set up, nobody online): without this the fan would be transferred forever.
   const idle = await handoffs
-    .find({ status: 'held', lastActivityAt: { $lte: idleBefore } })
+    .find({ $or: [{ status: 'held' }, { status: 'queued', mode: 'native' }], lastActivityAt: { $lte: idleBefore } })
     .limit(100)
     .lean<Handoff[]>();
   let closed = 0;

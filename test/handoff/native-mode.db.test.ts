@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFanModel } from '../../src/fans/fan-model.js';
 import { getHandoffModel } from '../../src/handoff/handoff-model.js';
+import { sweepHandoffs } from '../../src/handoff/sweep-handoffs.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { useTestDb } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -14,8 +15,9 @@ let unreachable: Harness;
 let native: Harness;
 let templatesDir = '';
 
+const clock = new ManualClock(MONDAY_11_SHANGHAI);
+
 beforeAll(async () => {
-  const clock = new ManualClock(MONDAY_11_SHANGHAI);
   // Staff exist but never wrote to the account, so none can be reached by customer-service message.
   unreachable = await startHarness({ dbUri: db.uri, clock, env: { STAFF_OPENIDS: 'oStaffAway' } });
   const dir = await mkdtemp(path.join(tmpdir(), 'fanhook-native-'));
@@ -71,5 +73,14 @@ describe("WeChat's own customer service", () => {
     expect(result.reply?.['MsgType']).toBe('transfer_customer_service');
     expect(await handoffOf(native, 'oFanNative')).toMatchObject({ mode: 'native', reason: 'keyword' });
     expect(native.fake.customMessagesFor('oStaffHere')).toHaveLength(before);
+  });
+
+  it('gives the fan back to the bot when WeChat customer service never picks the chat up', async () => {
+    const fan = unreachable.fan('oFanForgotten');
+    expect((await fan.sendText('人工')).reply?.['MsgType']).toBe('transfer_customer_service');
+    clock.advance(31 * 60_000);
+    await sweepHandoffs(unreachable.fanhook.handoff);
+    expect(await handoffOf(unreachable, 'oFanForgotten')).toMatchObject({ status: 'closed', closeReason: 'idle' });
+    expect((await fan.sendText('你好')).reply?.['MsgType']).toBe('text');
   });
 });
