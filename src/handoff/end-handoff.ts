@@ -12,6 +12,7 @@ export interface EndHandoffProps {
   isAdmin: boolean;
 }
 
+/** Ends the sender's chat (the only one, or `shortId`); returns the answer for them. */
 export async function endHandoff(deps: HandoffDeps, props: EndHandoffProps): Promise<string> {
   const held = await heldBy(deps, props.staffOpenId);
   let shortId = props.shortId;

@@ -20,6 +20,7 @@ export interface StaffChannel {
   sendTo(staffId: string, text: string): Promise<boolean>;
 }
 
+/** Everything the handoff commands, middleware and job use. */
 export interface HandoffDeps {
   connection: Connection;
   customerService: CustomerServiceSender;

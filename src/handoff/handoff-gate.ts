@@ -18,6 +18,7 @@ import { relayToStaff } from './relay-to-staff.js';
 import { startHandoff } from './start-handoff.js';
 import { summarize } from './describe.js';
 
+/** The handoff gate middleware (see the file comment for what it does, in order). */
 export function handoffGate(deps: HandoffDeps): Middleware<BotContext> {
   return async function handoffGateMiddleware(ctx, next) {
     if (isKfEvent(ctx.message)) {

@@ -5,6 +5,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '../db/model.js';
 
+/** queued = waiting for a person; held = a person has it; closed = back with the bot. */
 export type HandoffStatus = 'queued' | 'held' | 'closed';
 /** keyword (the fan asked), stuck (the bot could not answer twice), admin (/handoff), native (WeChat kf session). */
 export type HandoffReason = 'keyword' | 'stuck' | 'admin' | 'native';
@@ -23,6 +24,7 @@ export interface TranscriptEntry {
   error?: string;
 }
 
+/** One handoff document (collection `handoffs`). */
 export interface Handoff {
   shortId: string;
   openId: string;

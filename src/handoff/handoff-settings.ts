@@ -13,6 +13,7 @@ import { ValidationError } from '../errors.js';
 const text = z.string().trim().min(1, 'must not be empty').max(1000, 'is longer than 1000 characters');
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
+/** The shape of `handoff.yaml`. */
 export const handoffSettingsSchema = z.object({
   mode: z.enum(['staff', 'native']).default('staff'),
   keywords: z.array(z.string().trim().min(1)).min(1, 'needs at least one keyword'),

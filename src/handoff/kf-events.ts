@@ -12,10 +12,12 @@ import { openHandoffOf, startHandoff } from './start-handoff.js';
 
 type KfEvent = InboundOf<'kf_create_session' | 'kf_close_session' | 'kf_switch_session'>;
 
+/** True for WeChat customer-service session events. */
 export function isKfEvent(message: InboundMessage): message is KfEvent {
   return message.kind === 'kf_create_session' || message.kind === 'kf_close_session' || message.kind === 'kf_switch_session';
 }
 
+/** Applies a customer-service session event to the fan's handoff. */
 export async function handleKfEvent(deps: HandoffDeps, event: KfEvent): Promise<void> {
   const openId = event.fromUserName;
   let open = await openHandoffOf(deps, openId);

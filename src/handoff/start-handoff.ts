@@ -35,6 +35,7 @@ export interface StartHandoffResult {
   fanReplies: OutboundReply[];
 }
 
+/** Opens (or finds) the fan's handoff and notifies staff; see StartHandoffResult. */
 export async function startHandoff(deps: HandoffDeps, props: StartHandoffProps): Promise<StartHandoffResult> {
   const existing = await openHandoffOf(deps, props.openId);
   if (existing) {

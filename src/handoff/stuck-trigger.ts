@@ -9,6 +9,7 @@ import { USER_MESSAGE_KINDS } from '../wechat/inbound.js';
 import type { HandoffDeps } from './handoff-deps.js';
 import { openFromPipeline } from './handoff-gate.js';
 
+/** The "bot is stuck" trigger middleware. */
 export function stuckTrigger(deps: HandoffDeps): Middleware<BotContext> {
   return async function stuckTriggerMiddleware(ctx, next) {
     const fan = ctx.fan;

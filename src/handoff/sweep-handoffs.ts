@@ -14,6 +14,7 @@ export interface SweepResult {
   closed: number;
 }
 
+/** One sweep of both timeouts at `deps.clock.now()`. */
 export async function sweepHandoffs(deps: HandoffDeps): Promise<SweepResult> {
   const now = deps.clock.now();
   const { unclaimedMinutes, idleMinutes } = deps.settings.data.timeouts;

@@ -8,8 +8,10 @@ import type { HandoffDeps } from '../handoff/handoff-deps.js';
 import { sweepHandoffs } from '../handoff/sweep-handoffs.js';
 import { retryUnlessPermanent } from './agenda.js';
 
+/** Agenda job name of the handoff timeout sweep. */
 export const EXPIRE_HANDOFFS_JOB = 'handoff.expire';
 
+/** Registers the sweep job (scheduled every minute in jobs/index.ts). */
 export function defineExpireHandoffs(agenda: Agenda, deps: HandoffDeps): void {
   agenda.define(
     EXPIRE_HANDOFFS_JOB,

@@ -27,6 +27,7 @@ export interface OpsChannelOptions {
 
 const HELP = '运维微信可用命令：/queue（排队）、/take 编号（接入）、/end [编号]（结束）；群里用「#编号 内容」回复粉丝。';
 
+/** Staff notifications and commands over a personal-WeChat client. */
 export class OpsChannel implements StaffChannel {
   /** Where each ops staff member last wrote from, to answer them there. */
   private readonly lastSeen = new Map<string, string>();

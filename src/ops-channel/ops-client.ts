@@ -17,6 +17,7 @@ export interface OpsMessage {
   fromSelf: boolean;
 }
 
+/** What the ops channel needs from a personal-WeChat client. */
 export interface OpsClient {
   /** Logs in (printing the QR code when needed) and starts receiving; resolves once started. */
   start(): Promise<void>;

@@ -20,6 +20,7 @@ export interface Wechat4uContactLike {
 /** wechat4u's MSGTYPE_TEXT. */
 export const WECHAT4U_TEXT = 1;
 
+/** The ops message for a wechat4u text message; null for anything else. */
 export function toOpsMessage(raw: Wechat4uMessageLike, contacts: Record<string, Wechat4uContactLike | undefined>): OpsMessage | null {
   if (raw.MsgType !== WECHAT4U_TEXT) {
     return null;

@@ -7,6 +7,7 @@ import type { HandoffDeps } from '../../handoff/handoff-deps.js';
 import { normalizeShortId } from '../../handoff/short-id.js';
 import { replyUsage, type CommandDefinition } from '../command.js';
 
+/** The /end command. */
 export function endCommand(handoff: HandoffDeps): CommandDefinition {
   const definition: CommandDefinition = {
     name: 'end',

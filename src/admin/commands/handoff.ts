@@ -7,6 +7,7 @@ import type { HandoffDeps } from '../../handoff/handoff-deps.js';
 import { startHandoff } from '../../handoff/start-handoff.js';
 import { replyUsage, type CommandDefinition } from '../command.js';
 
+/** The /handoff command (admins only). */
 export function handoffCommand(handoff: HandoffDeps): CommandDefinition {
   const definition: CommandDefinition = {
     name: 'handoff',

@@ -5,6 +5,7 @@ import type { HandoffDeps } from '../../handoff/handoff-deps.js';
 import { queueListing } from '../../handoff/queue-listing.js';
 import type { CommandDefinition } from '../command.js';
 
+/** The /queue command. */
 export function queueCommand(handoff: HandoffDeps): CommandDefinition {
   return {
     name: 'queue',

@@ -6,6 +6,7 @@ import { normalizeShortId } from '../../handoff/short-id.js';
 import { takeHandoff } from '../../handoff/take-handoff.js';
 import { replyUsage, type CommandDefinition } from '../command.js';
 
+/** The /take command. */
 export function takeCommand(handoff: HandoffDeps): CommandDefinition {
   const definition: CommandDefinition = {
     name: 'take',
