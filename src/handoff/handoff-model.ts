@@ -51,6 +51,8 @@ export interface Handoff {
   remindedAt?: Date;
   /** Set when a queued fan was told once more that a person is coming (no spam). */
   waitNoticeAt?: Date;
+  /** Undelivered fan messages up to this instant were shown to the staff member in /queue. */
+  missedShownAt?: Date;
 }
 
 const transcriptEntry = {
@@ -86,6 +88,7 @@ const handoffSchema = new Schema<Handoff>(
     lastActivityAt: { type: Date, required: true },
     remindedAt: { type: Date },
     waitNoticeAt: { type: Date },
+    missedShownAt: { type: Date },
   },
   { versionKey: false, minimize: false },
 );

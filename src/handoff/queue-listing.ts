@@ -1,5 +1,6 @@
 /**
- * Query: the text of /queue for one staff member — chats waiting, and the ones they hold.
+ * The text of /queue for one staff member — chats waiting, the ones they hold, and the fan
+ * messages that could not reach them (their own allowance ran out) since they last looked.
  */
 import { queueLine } from './describe.js';
 import type { HandoffDeps } from './handoff-deps.js';
@@ -17,11 +18,27 @@ export async function queueListing(deps: HandoffDeps, staffOpenId: string): Prom
   lines.push(queued.length > 0 ? `排队中（${queued.length}）：` : '目前没有排队的会话。', ...queued.map((h) => queueLine(h, now)));
   if (mine.length > 0) {
     lines.push(`您正在接待（${mine.length}）：`, ...mine.map((h) => queueLine(h, now)));
+    lines.push(...(await missedLines(deps, mine, now)));
   }
   if (queued.length > 0) {
     lines.push(`发送 /take 编号（接入）接待，例如 /take ${queued[0]!.shortId}`);
   }
   return lines.join('\n');
+}
+
+/** Fan messages of these chats that did not reach the staff member and were not shown yet; marks them shown. */
+async function missedLines(deps: HandoffDeps, held: Handoff[], now: Date): Promise<string[]> {
+  const lines: string[] = [];
+  for (const handoff of held) {
+    const since = handoff.missedShownAt?.getTime() ?? 0;
+    const missed = handoff.transcript.filter((t) => t.from === 'fan' && !t.delivered && t.at.getTime() > since);
+    if (missed.length === 0) {
+      continue;
+    }
+    lines.push(`#${handoff.shortId} 未能转给您的粉丝消息：`, ...missed.slice(-10).map((t) => `· ${t.text.slice(0, 80)}`));
+    await getHandoffModel(deps.connection).updateOne({ shortId: handoff.shortId }, { $set: { missedShownAt: now } });
+  }
+  return lines;
 }
 
 /** The chats a staff member holds right now, oldest first. */

@@ -104,5 +104,11 @@ describe('the customer-service allowance', () => {
     expect(deliveredTo(app.fake, 'oStaffCleo')).toHaveLength(toCleo.length);
     expect((await handoffOf('oFanTalker'))!.transcript.at(-1)).toMatchObject({ from: 'fan', text: '五', delivered: false });
     expect(app.logs.some((l) => l.includes('outside their own 48-hour window'))).toBe(true);
+    // Writing anything refreshes Cleo's window; /queue also shows what she missed, once.
+    const queue = String((await app.fan('oStaffCleo').sendText('/queue')).reply?.['Content']);
+    expect(queue).toContain(`#${shortId} 未能转给您的粉丝消息：\n· 五`);
+    expect(String((await app.fan('oStaffCleo').sendText('/queue')).reply?.['Content'])).not.toContain('未能转给您');
+    await app.fan('oFanTalker').sendText('六');
+    expect(deliveredTo(app.fake, 'oStaffCleo').at(-1)).toBe(`[#${shortId}] 粉丝：六`);
   });
 });
