@@ -63,6 +63,8 @@ const envSchema = z.object({
   /** web = HTTP only, worker = jobs only, all = both (the default, fine for one instance). */
   FANHOOK_ROLE: z.enum(['web', 'worker', 'all']).default('all'),
   FANHOOK_INTERACTION_RETENTION_DAYS: positiveInt(180),
+  /** Days after an unfollow before the fan's personal data is purged (SPEC.md §2). */
+  FANHOOK_PURGE_UNFOLLOWED_DAYS: positiveInt(30),
   /** Mass-send calls fanhook allows itself per day / per minute (WeChat: about 100 and 60, WECHAT.md §6.1). */
   FANHOOK_MASS_CALLS_PER_DAY: positiveInt(100),
   FANHOOK_MASS_CALLS_PER_MINUTE: positiveInt(60),
@@ -104,6 +106,8 @@ export interface Config {
   readonly templatesDir: string;
   readonly role: 'web' | 'worker' | 'all';
   readonly interactionRetentionDays: number;
+  /** Days after an unfollow before personal data is purged. */
+  readonly purgeUnfollowedDays: number;
   /** Broadcast delivery limits (SPEC.md §7). */
   readonly broadcast: {
     readonly callsPerDay: number;
@@ -159,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     templatesDir: path.resolve(e.FANHOOK_TEMPLATES_DIR),
     role: e.FANHOOK_ROLE,
     interactionRetentionDays: e.FANHOOK_INTERACTION_RETENTION_DAYS,
+    purgeUnfollowedDays: e.FANHOOK_PURGE_UNFOLLOWED_DAYS,
     broadcast: Object.freeze({
       callsPerDay: e.FANHOOK_MASS_CALLS_PER_DAY,
       callsPerMinute: e.FANHOOK_MASS_CALLS_PER_MINUTE,

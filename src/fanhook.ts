@@ -140,7 +140,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   });
 
   const agenda = createAgenda({ connection, processEvery: options.jobPollInterval });
-  defineJobs(agenda, { connection, tokens, clock, logger, timezone: config.timezone, interactionRetentionDays: config.interactionRetentionDays, handoff, broadcast, broadcastLockLifetimeMs: config.broadcast.lockLifetimeMs });
+  defineJobs(agenda, { connection, tokens, clock, logger, timezone: config.timezone, interactionRetentionDays: config.interactionRetentionDays, handoff, broadcast, broadcastLockLifetimeMs: config.broadcast.lockLifetimeMs, rules, api, purgeUnfollowedDays: config.purgeUnfollowedDays });
   let jobsRunning = false;
   let server: Server | undefined;
 

@@ -14,6 +14,11 @@ import { REFRESH_ACCESS_TOKEN_JOB, defineRefreshAccessToken } from './refresh-ac
 import type { BroadcastDeps } from '../broadcast/broadcast-deps.js';
 import { defineRepeatBroadcast } from './repeat-broadcast.js';
 import { defineSendBroadcast } from './send-broadcast.js';
+import type { RuleRegistry } from '../tagging/rule-registry.js';
+import type { WechatApiClient } from '../wechat/api-client.js';
+import { PURGE_UNFOLLOWED_JOB, definePurgeUnfollowed } from './purge-unfollowed.js';
+import { SWEEP_TAGS_JOB, defineSweepTags } from './sweep-tags.js';
+import { SYNC_WECHAT_TAGS_JOB, defineSyncWechatTags } from './sync-wechat-tags.js';
 
 export interface JobDeps {
   connection: Connection;
@@ -26,6 +31,10 @@ export interface JobDeps {
   broadcast: BroadcastDeps;
   /** Lock lifetime of a sending broadcast: how soon another instance resumes after a crash. */
   broadcastLockLifetimeMs: number;
+  /** Auto-tagging rules, for the tag sweep and the WeChat tag sync. */
+  rules: RuleRegistry;
+  api: WechatApiClient;
+  purgeUnfollowedDays: number;
 }
 
 export function defineJobs(agenda: Agenda, deps: JobDeps): void {
@@ -34,6 +43,9 @@ export function defineJobs(agenda: Agenda, deps: JobDeps): void {
   defineExpireHandoffs(agenda, deps.handoff);
   defineSendBroadcast(agenda, deps.broadcast, { lockLifetimeMs: deps.broadcastLockLifetimeMs });
   defineRepeatBroadcast(agenda, deps.broadcast);
+  defineSweepTags(agenda, deps);
+  defineSyncWechatTags(agenda, deps);
+  definePurgeUnfollowed(agenda, { ...deps, afterDays: deps.purgeUnfollowedDays });
 }
 
 /** Creates (or updates) the recurring jobs; `every` is idempotent per job name. */
@@ -41,4 +53,8 @@ export async function scheduleRecurringJobs(agenda: Agenda, deps: Pick<JobDeps, 
   await agenda.every('4 minutes', REFRESH_ACCESS_TOKEN_JOB, undefined, { skipImmediate: true });
   await agenda.every('17 3 * * *', CLEANUP_INTERACTIONS_JOB, undefined, { timezone: deps.timezone, skipImmediate: true });
   await agenda.every('1 minute', EXPIRE_HANDOFFS_JOB, undefined, { skipImmediate: true });
+  // Tiers change by the day; hourly keeps `new`/`dormant` at most an hour late.
+  await agenda.every('1 hour', SWEEP_TAGS_JOB, undefined, { skipImmediate: true });
+  await agenda.every('1 minute', SYNC_WECHAT_TAGS_JOB, undefined, { skipImmediate: true });
+  await agenda.every('41 3 * * *', PURGE_UNFOLLOWED_JOB, undefined, { timezone: deps.timezone, skipImmediate: true });
 }

@@ -1,0 +1,78 @@
+/**
+ * Job: the periodic auto-tagging sweep over every fan for time-based rules (a fan who
+ * says nothing still turns from `new` to `active` to `dormant`). Streams the fans with a
+ * cursor (constant memory) and writes changes with unordered bulk writes of 1,000.
+ */
+import type { Agenda } from 'agenda';
+import type { AnyBulkWriteOperation, Connection } from 'mongoose';
+import { getFanModel, type Fan } from '../fans/fan-model.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { planSweep, type SweepFan } from '../tagging/plan-sweep.js';
+import type { RuleRegistry } from '../tagging/rule-registry.js';
+import { retryUnlessPermanent } from './agenda.js';
+
+export const SWEEP_TAGS_JOB = 'fans.sweep-tags';
+
+export interface SweepTagsDeps {
+  connection: Connection;
+  rules: RuleRegistry;
+  clock: Clock;
+  logger: Logger;
+  batchSize?: number;
+}
+
+export interface SweepTagsResult {
+  scanned: number;
+  updated: number;
+  ms: number;
+}
+
+const PROJECTION = {
+  openId: 1, subscribed: 1, subscribedAt: 1, lastSeenAt: 1, tags: 1, tagsRev: 1, attributes: 1, activity: 1,
+  daily: 1, linksViewed: 1, source: 1, location: 1, menuPaths: 1,
+};
+
+/** Sweeps every fan not purged; returns how many were scanned and changed. */
+export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
+  const started = performance.now();
+  const model = getFanModel(deps.connection);
+  const now = deps.clock.now();
+  const rules = deps.rules.sweepRules;
+  const batchSize = deps.batchSize ?? 1000;
+  let ops: AnyBulkWriteOperation<Fan>[] = [];
+  let scanned = 0;
+  let updated = 0;
+  const flush = async (): Promise<void> => {
+    if (ops.length > 0) {
+      const written = await model.bulkWrite(ops, { ordered: false });
+      updated += written.modifiedCount;
+      ops = [];
+    }
+  };
+  const cursor = model.find({ purgedAt: { $exists: false } }, PROJECTION).lean<(SweepFan & { _id: unknown })[]>().cursor({ batchSize });
+  for await (const fan of cursor as AsyncIterable<SweepFan & { _id: unknown }>) {
+    scanned += 1;
+    const plan = planSweep(fan, rules, now);
+    if (plan) {
+      const filter = plan.tagsRev === undefined ? { _id: fan._id } : { _id: fan._id, tagsRev: plan.tagsRev === 0 ? { $in: [0, null] } : plan.tagsRev };
+      ops.push({ updateOne: { filter, update: plan.update } } as AnyBulkWriteOperation<Fan>);
+    }
+    if (ops.length >= batchSize) {
+      await flush();
+    }
+  }
+  await flush();
+  return { scanned, updated, ms: Math.round(performance.now() - started) };
+}
+
+export function defineSweepTags(agenda: Agenda, deps: SweepTagsDeps): void {
+  agenda.define(
+    SWEEP_TAGS_JOB,
+    async () => {
+      const result = await sweepTags(deps);
+      deps.logger.info(result, 'tag sweep done');
+    },
+    { concurrency: 1, backoff: retryUnlessPermanent, lockLifetime: 60 * 60_000 },
+  );
+}
