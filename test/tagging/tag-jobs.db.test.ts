@@ -75,7 +75,7 @@ describe('WeChat tag sync', () => {
   it('untags on WeChat when the tag is removed, and resumes after a failed call without losing work', async () => {
     await applyTagChanges({ connection: app.connection, openId: 'oSync001', remove: ['杭州门店'], now });
     app.fake.failNext('/cgi-bin/tags/members/batchuntagging', -1, { times: 3 });
-    await expect(syncWechatTags(deps())).rejects.toThrow();
+    await expect(syncWechatTags(deps())).rejects.toThrow('batchuntagging');
     expect((await fans().findOne({ openId: 'oSync001' }).lean())?.tagsDirty).toBe(true);
     await syncWechatTags(deps());
     expect(await wechatTagsOf('oSync001')).toEqual([]);
