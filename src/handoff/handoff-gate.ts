@@ -4,7 +4,9 @@
  * member's plain message goes to the fan they hold; a handoff keyword opens a handoff. It
  * reads the handoff state from `ctx.fan.handoff`, so an ordinary fan costs no extra query.
  */
-import type { BotContext } from '../wechat/bot.js';
+import type { RoleFlavor } from '../admin/command.js';
+import type { FanFlavor } from '../fans/load-fan.js';
+import type { WechatContext } from '../wechat/context.js';
 import type { Middleware } from '../wechat/composer.js';
 import { USER_MESSAGE_KINDS } from '../wechat/inbound.js';
 import { textReply } from '../wechat/reply.js';
@@ -18,8 +20,11 @@ import { relayToStaff } from './relay-to-staff.js';
 import { startHandoff } from './start-handoff.js';
 import { summarize } from './describe.js';
 
+/** What the middleware reads: the message, the fan (with its handoff) and the sender's role. Not bot.ts's BotContext, to keep bot.ts → handoff one-way. */
+export type HandoffGateContext = WechatContext & FanFlavor & RoleFlavor;
+
 /** The handoff gate middleware (see the file comment for what it does, in order). */
-export function handoffGate(deps: HandoffDeps): Middleware<BotContext> {
+export function handoffGate(deps: HandoffDeps): Middleware<HandoffGateContext> {
   return async function handoffGateMiddleware(ctx, next) {
     if (isKfEvent(ctx.message)) {
       return handleKfEvent(deps, ctx.message);
@@ -47,14 +52,19 @@ export function handoffGate(deps: HandoffDeps): Middleware<BotContext> {
 }
 
 /** Opens a handoff for the sender and answers them (notice, or transfer to WeChat's customer service). */
-export async function openFromPipeline(deps: HandoffDeps, ctx: BotContext, reason: 'keyword' | 'stuck', detail?: string): Promise<void> {
+export async function openFromPipeline(
+  deps: HandoffDeps,
+  ctx: HandoffGateContext,
+  reason: 'keyword' | 'stuck',
+  detail?: string,
+): Promise<void> {
   const result = await startHandoff(deps, { openId: ctx.openId, reason, reasonDetail: detail });
   for (const reply of result.fanReplies) {
     await ctx.reply(reply);
   }
 }
 
-async function inHandoff(deps: HandoffDeps, ctx: BotContext, active: FanHandoff, next: () => Promise<void>): Promise<void> {
+async function inHandoff(deps: HandoffDeps, ctx: HandoffGateContext, active: FanHandoff, next: () => Promise<void>): Promise<void> {
   const { message } = ctx;
   if (message.kind === 'unsubscribe') {
     await closeHandoff(deps, { shortId: active.shortId, reason: 'unfollowed', by: ctx.openId });
@@ -87,7 +97,7 @@ async function inHandoff(deps: HandoffDeps, ctx: BotContext, active: FanHandoff,
   await handoffs.updateOne({ shortId: active.shortId }, { $push: { transcript: line } });
 }
 
-async function recordFanLine(deps: HandoffDeps, shortId: string, ctx: BotContext): Promise<void> {
+async function recordFanLine(deps: HandoffDeps, shortId: string, ctx: HandoffGateContext): Promise<void> {
   const now = ctx.clock.now();
   await getHandoffModel(deps.connection).updateOne(
     { shortId },

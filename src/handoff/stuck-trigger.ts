@@ -3,14 +3,13 @@
  * one only the fallback answered, means the bot is out of its depth — hand over to a person
  * instead of a second robotic "sorry".
  */
-import type { BotContext } from '../wechat/bot.js';
 import type { Middleware } from '../wechat/composer.js';
 import { USER_MESSAGE_KINDS } from '../wechat/inbound.js';
 import type { HandoffDeps } from './handoff-deps.js';
-import { openFromPipeline } from './handoff-gate.js';
+import { openFromPipeline, type HandoffGateContext } from './handoff-gate.js';
 
 /** The "bot is stuck" trigger middleware. */
-export function stuckTrigger(deps: HandoffDeps): Middleware<BotContext> {
+export function stuckTrigger(deps: HandoffDeps): Middleware<HandoffGateContext> {
   return async function stuckTriggerMiddleware(ctx, next) {
     const fan = ctx.fan;
     const stuck =
