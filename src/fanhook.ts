@@ -4,6 +4,7 @@
  * instances (two of them on one database when they need to).
  */
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Agenda } from 'agenda';
 import type Koa from 'koa';
@@ -21,7 +22,9 @@ import { isConnected } from './db/connect.js';
 import type { HandoffDeps } from './handoff/handoff-deps.js';
 import { HandoffSettings } from './handoff/handoff-settings.js';
 import { createHttpApp } from './http/app.js';
+import { InboundSpool } from './interactions/inbound-spool.js';
 import { InteractionStore } from './interactions/interaction-store.js';
+import { startSpoolReplay } from './interactions/spool-replayer.js';
 import { createAgenda } from './jobs/agenda.js';
 import { defineJobs, scheduleRecurringJobs } from './jobs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -121,7 +124,12 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   };
   // Reads `agenda` only when a command runs, after it is created below.
   const broadcastScheduler = createBroadcastScheduler(() => agenda, config.timezone);
-  const commands = createCommands({ connection, roles, clock, logger, handoff, broadcast, broadcastScheduler });
+  const reloadables = [
+    { label: '回复模板与资料问题（replies.yaml、questions.yaml）', reload: () => templates.reload() },
+    { label: '标签规则（rules.yaml）', reload: () => rules.reload() },
+    { label: '转人工设置（handoff.yaml）', reload: () => handoff.settings.reload() },
+  ];
+  const commands = createCommands({ connection, roles, clock, logger, handoff, broadcast, broadcastScheduler, reloadables });
   const bot = createBot({ connection, templates, rules, roles, commands, handoff, broadcast });
   const crypto = config.wechat.aesKey
     ? new WechatCrypto({ appId: config.wechat.appId, aesKey: config.wechat.aesKey, previousAesKey: config.wechat.previousAesKey })
@@ -137,7 +145,10 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     clock,
     replyDeadlineMs: config.replyDeadlineMs,
     maxRequestAgeSeconds: 300,
+    // Per database, so instances (and test files) on different databases never swap messages.
+    spool: new InboundSpool(path.join(config.dataDir, 'spool', connection.name)),
   });
+  let stopSpoolReplay: (() => void) | undefined;
 
   const agenda = createAgenda({ connection, processEvery: options.jobPollInterval });
   defineJobs(agenda, { connection, tokens, clock, logger, timezone: config.timezone, interactionRetentionDays: config.interactionRetentionDays, handoff, broadcast, broadcastLockLifetimeMs: config.broadcast.lockLifetimeMs, rules, api, purgeUnfollowedDays: config.purgeUnfollowedDays });
@@ -170,6 +181,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
         server!.once('error', reject);
         server!.listen(port, '0.0.0.0', () => resolve());
       });
+      stopSpoolReplay = startSpoolReplay({ replay: () => webhook.replaySpool(), isDatabaseUp: () => isConnected(connection), logger });
       return (server.address() as AddressInfo).port;
     },
     async startJobs() {
@@ -178,6 +190,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
       jobsRunning = true;
     },
     async stop(timeoutMs = 8_000) {
+      stopSpoolReplay?.();
       const closing = server
         ? new Promise<void>((resolve) => {
             server!.close(() => resolve());

@@ -28,6 +28,7 @@ import { segmentCommand } from './segment.js';
 import { statsCommand } from './stats.js';
 import { tagCommand } from './tag.js';
 import { tagsCommand } from './tags.js';
+import { reloadCommand, type Reloadable } from './reload.js';
 
 export interface CommandDeps {
   connection: Connection;
@@ -37,6 +38,8 @@ export interface CommandDeps {
   handoff: HandoffDeps;
   broadcast: BroadcastDeps;
   broadcastScheduler: BroadcastScheduler;
+  /** What /reload refreshes (templates, rules, handoff settings…). */
+  reloadables: readonly Reloadable[];
 }
 
 export function createCommands(deps: CommandDeps): CommandDefinition[] {
@@ -59,5 +62,6 @@ export function createCommands(deps: CommandDeps): CommandDefinition[] {
     grantCommand(deps.roles),
     revokeCommand(deps.roles),
   );
+  commands.push(reloadCommand(deps.reloadables));
   return commands;
 }
