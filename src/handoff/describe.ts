@@ -2,6 +2,7 @@
  * PURE: how handoffs and fan messages read for staff (Simplified Chinese), and what a fan
  * message becomes when it is relayed.
  */
+import type { Fan } from '../fans/fan-model.js';
 import type { InboundMessage } from '../wechat/inbound.js';
 import type { OutboundReply } from '../wechat/reply.js';
 import { staffLabel } from './handoff-deps.js';
@@ -82,10 +83,10 @@ export function relayForFan(message: InboundMessage, text?: string): OutboundRep
 const minutesSince = (from: Date, now: Date): number => Math.max(0, Math.round((now.getTime() - from.getTime()) / 60_000));
 
 /** The card staff get when a handoff opens: who, why, the last messages, how to take it. */
-export function handoffCard(handoff: Handoff): string {
+export function handoffCard(handoff: Handoff, fan?: Pick<Fan, 'source' | 'tags' | 'attributes' | 'firstSeenAt'>): string {
   const lines = [
     `🔔 新的人工请求 #${handoff.shortId}`,
-    `粉丝：${handoff.openId}`,
+    `粉丝：${handoff.openId}${fan ? fanTraits(fan) : ''}`,
     `原因：${REASONS[handoff.reason]}${handoff.reasonDetail ? `（${handoff.reasonDetail}）` : ''}`,
   ];
   if (handoff.lastMessages.length > 0) {
@@ -93,6 +94,26 @@ export function handoffCard(handoff: Handoff): string {
   }
   lines.push(`回复 /take ${handoff.shortId}（接入）接待`);
   return lines.join('\n');
+}
+
+/** What staff should know about the fan at a glance: source, tags, attributes. */
+function fanTraits(fan: Pick<Fan, 'source' | 'tags' | 'attributes' | 'firstSeenAt'>): string {
+  const traits: string[] = [];
+  if (fan.source) {
+    traits.push(`来源 ${fan.source}`);
+  }
+  const tags = (fan.tags ?? []).map((t) => t.name).slice(0, 5);
+  if (tags.length > 0) {
+    traits.push(`标签 ${tags.join('、')}`);
+  }
+  const attributes = Object.entries(fan.attributes ?? {}).slice(0, 4);
+  if (attributes.length > 0) {
+    traits.push(attributes.map(([k, v]) => `${k}=${v}`).join(' '));
+  }
+  if (fan.firstSeenAt) {
+    traits.push(`首次来访 ${fan.firstSeenAt.toISOString().slice(0, 10)}`);
+  }
+  return traits.length > 0 ? `（${traits.join('，')}）` : '';
 }
 
 /** One line of the /queue listing. */

@@ -6,7 +6,7 @@
  */
 import { isDuplicateKeyError } from '../db/model.js';
 import { NotFoundError } from '../errors.js';
-import { getFanModel } from '../fans/fan-model.js';
+import { getFanModel, type Fan } from '../fans/fan-model.js';
 import { getInteractionModel } from '../interactions/interaction-model.js';
 import type { OutboundReply } from '../wechat/reply.js';
 import { isOpen, nextOpening } from './business-hours.js';
@@ -46,17 +46,20 @@ export async function startHandoff(deps: HandoffDeps, props: StartHandoffProps):
     return notCreated(await waitForOpenHandoff(deps, props.openId));
   }
   const handoff = await insertHandoff(deps, props, props.mode ?? deps.settings.data.mode);
-  const fan = await getFanModel(deps.connection).updateOne(
-    { openId: props.openId },
-    { $set: { handoff: { shortId: handoff.shortId, status: 'queued', mode: handoff.mode } } },
-  );
-  if (fan.matchedCount !== 1) {
+  const fan = await getFanModel(deps.connection)
+    .findOneAndUpdate(
+      { openId: props.openId },
+      { $set: { handoff: { shortId: handoff.shortId, status: 'queued', mode: handoff.mode } } },
+      { returnDocument: 'after' },
+    )
+    .lean<Fan>();
+  if (!fan) {
     await getHandoffModel(deps.connection).deleteOne({ shortId: handoff.shortId });
     await releaseClaim(deps.connection, claimKey);
     throw new NotFoundError(`粉丝 ${props.openId} 不存在`);
   }
   deps.logger.info({ openId: props.openId, shortId: handoff.shortId, reason: props.reason }, 'handoff opened');
-  const reached = handoff.mode === 'staff' ? await notifyStaff(deps, handoffCard(handoff)) : 0;
+  const reached = handoff.mode === 'staff' ? await notifyStaff(deps, handoffCard(handoff, fan)) : 0;
   if (handoff.mode === 'staff' && reached > 0) {
     return { handoff, created: true, reached, fanReplies: [{ type: 'text', content: queuedNotice(deps, handoff) }] };
   }

@@ -34,6 +34,7 @@ describe('a fan asks for a person, staff take the chat, talk, and end it', () =>
   let shortId = '';
 
   it('tells the fan a person is coming and notifies the staff who can be reached with a fan card', async () => {
+    await fan().follow('store_hz');
     await fan().sendText('这件外套有M码吗');
     const result = await fan().sendText('我要转人工');
     expect(String(result.reply?.['Content'])).toContain('店员马上就来');
@@ -43,7 +44,7 @@ describe('a fan asks for a person, staff take the chat, talk, and end it', () =>
     expect(shortId).toMatch(/^[A-Z0-9]{4}$/);
     const card = deliveredTo(app.fake, 'oStaffAnna').at(-1)!;
     expect(card).toContain(`#${shortId}`);
-    expect(card).toContain('oFanLily');
+    expect(card).toContain('粉丝：oFanLily（来源 store_hz');
     expect(card).toContain('这件外套有M码吗');
     expect(deliveredTo(app.fake, 'oStaffBen').at(-1)).toContain(`/take ${shortId}`);
     // Far is outside their own window: no message is attempted, and the log says why.
