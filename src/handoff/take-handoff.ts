@@ -34,7 +34,15 @@ export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): P
     .findOneAndUpdate(
       { shortId: props.shortId, status: 'queued' },
       {
-        $set: { status: 'held', staffOpenId: props.staffOpenId, staffChannel: props.channel, takenAt: now, lastActivityAt: now },
+        $set: {
+          status: 'held',
+          staffOpenId: props.staffOpenId,
+          staffChannel: props.channel,
+          takenAt: now,
+          lastActivityAt: now,
+          // What the fan wrote while queued is in the taken card, so /queue must not call it missed.
+          missedShownAt: now,
+        },
         $push: { transcript: { at: now, from: 'system', kind: 'take', text: 'taken', by: props.staffOpenId, delivered: true } },
       },
       { returnDocument: 'after' },

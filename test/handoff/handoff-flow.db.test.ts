@@ -68,6 +68,8 @@ describe('a fan asks for a person, staff take the chat, talk, and end it', () =>
     expect(card).toContain(`已接入 #${shortId}`);
     expect(card).toContain('还在吗？');
     expect(deliveredTo(app.fake, 'oFanLily').at(-1)).toContain('店员已接入');
+    // What the fan wrote while waiting is in the card above, not "missed" in /queue.
+    expect(String((await app.fan('oStaffAnna').sendText('/queue')).reply?.['Content'])).not.toContain('未能转给您');
     expect((await getFanModel(app.connection).findOne({ openId: 'oFanLily' }).lean())?.handoff).toMatchObject({
       status: 'held',
       staffOpenId: 'oStaffAnna',
