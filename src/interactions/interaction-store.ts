@@ -2,12 +2,13 @@
  * Claims inbound messages for processing exactly once, across retries and instances, and
  * remembers the reply so a retry of the same message gets the same answer.
  */
-import type { Connection, Model, Types } from 'mongoose';
-import { isDuplicateKeyError } from '../db/model.js';
+import { Types, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../lib/clock.js';
+import { GroupCommit } from '../lib/group-commit.js';
 import { dedupeKeyOf, type InboundMessage } from '../wechat/inbound.js';
 import type { OutboundReply } from '../wechat/reply.js';
 import { getInteractionModel, type Interaction, type ReplyMode } from './interaction-model.js';
+import { insertBatch, updateBatch, type InteractionUpdate } from './write-batches.js';
 
 export interface ReplyOutcome {
   reply: OutboundReply | null;
@@ -34,20 +35,28 @@ export class InteractionStore {
   private readonly model: Model<Interaction>;
   private readonly clock: Clock;
   private readonly leaseMs: number;
+  /** Claims and completions are written in group commits (see lib/group-commit.ts). */
+  private readonly inserts: GroupCommit<Interaction & { _id: Types.ObjectId }, 'inserted' | 'duplicate'>;
+  private readonly updates: GroupCommit<InteractionUpdate, void>;
 
   constructor(connection: Connection, options: InteractionStoreOptions) {
     this.model = getInteractionModel(connection);
     this.clock = options.clock;
     this.leaseMs = options.leaseMs ?? 10_000;
+    this.inserts = new GroupCommit((docs) => insertBatch(this.model.collection, docs));
+    this.updates = new GroupCommit((items) => updateBatch(this.model.collection, items));
   }
 
   /** Stores the message and claims it, or reports that another delivery already has. */
   async claim(message: InboundMessage): Promise<ClaimResult> {
     const now = this.clock.now();
     const dedupeKey = dedupeKeyOf(message);
-    try {
-      const doc = await this.model.create({
-        dedupeKey,
+    const id = new Types.ObjectId();
+    // The raw collection: these documents are built here, fully typed, and the hot path
+    // skips mongoose's per-document casting.
+    const inserted = await this.inserts.add({
+      _id: id,
+      dedupeKey,
         openId: message.fromUserName,
         kind: message.kind,
         msgType: message.msgType,
@@ -55,16 +64,10 @@ export class InteractionStore {
         sentAt: new Date(message.createTime * 1000),
         receivedAt: now,
         payload: message.raw,
-        status: 'processing',
-        leaseUntil: new Date(now.getTime() + this.leaseMs),
-      });
-      return { outcome: 'claimed', id: doc._id };
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) {
-        throw error;
-      }
-    }
-    return this.claimExisting(dedupeKey, now);
+      status: 'processing',
+      leaseUntil: new Date(now.getTime() + this.leaseMs),
+    });
+    return inserted === 'inserted' ? { outcome: 'claimed', id } : this.claimExisting(dedupeKey, now);
   }
 
   private async claimExisting(dedupeKey: string, now: Date): Promise<ClaimResult> {
@@ -108,18 +111,12 @@ export class InteractionStore {
 
   /** Records the reply and closes the claim. */
   async complete(id: Types.ObjectId, outcome: ReplyOutcome): Promise<void> {
-    await this.model.updateOne(
-      { _id: id },
-      { $set: { status: 'done', reply: outcome.reply, replyMode: outcome.replyMode }, $unset: { leaseUntil: 1 } },
-    );
+    await this.updates.add({ id, set: { status: 'done', reply: outcome.reply, replyMode: outcome.replyMode } });
   }
 
   /** Records that handling threw; the stored message stays for inspection and replay. */
   async fail(id: Types.ObjectId, error: unknown, outcome: ReplyOutcome): Promise<void> {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await this.model.updateOne(
-      { _id: id },
-      { $set: { status: 'failed', error: text.slice(0, 2000), reply: outcome.reply, replyMode: outcome.replyMode }, $unset: { leaseUntil: 1 } },
-    );
+    await this.updates.add({ id, set: { status: 'failed', error: text.slice(0, 2000), reply: outcome.reply, replyMode: outcome.replyMode } });
   }
 }

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { SignatureError, ValidationError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { InteractionStore, ReplyOutcome } from '../interactions/interaction-store.js';
+import type { InboundSpool, SpoolEntry } from '../interactions/inbound-spool.js';
+import type { ClaimResult, InteractionStore, ReplyOutcome } from '../interactions/interaction-store.js';
 import type { DeferredReplySender } from './context.js';
 import { WechatContext } from './context.js';
 import type { WechatCrypto } from './crypto.js';
@@ -44,6 +45,14 @@ export interface WebhookOptions {
   replyDeadlineMs: number;
   /** Signed requests older than this are refused as replays (WeChat sends them at once). */
   maxRequestAgeSeconds?: number;
+  /**
+   * Where messages go when the database does not take the claim in time (outage): they are
+   * answered `success` and replayed later (see interactions/inbound-spool.ts). Without a
+   * spool a database error fails the request, and WeChat's few retries are all there is.
+   */
+  spool?: InboundSpool;
+  /** How long a claim may take before the message is spooled instead (default 1,500 ms). */
+  spoolAfterMs?: number;
 }
 
 export interface WebhookAnswer {
@@ -102,7 +111,10 @@ export class WechatWebhook {
     const startedAt = Date.now();
     const request = this.decode(query, body);
     const { message } = request;
-    const claim = await this.options.store.claim(message);
+    const claim = await this.claimOrSpool(message, startedAt);
+    if (claim === 'spooled') {
+      return { body: SUCCESS, contentType: 'text/plain' };
+    }
     if (claim.outcome === 'duplicate') {
       return this.answer(request, claim, query);
     }
@@ -115,9 +127,64 @@ export class WechatWebhook {
     return this.answer(request, outcome, query);
   }
 
+  /**
+   * Replays spooled messages through the pipeline once the database is back. Their replies
+   * go out by customer-service message (the passive answer was `success`); one already
+   * stored (a retry reached another instance) is skipped by the same dedupe receipt.
+   * @returns how many messages were replayed.
+   */
+  async replaySpool(): Promise<number> {
+    const spool = this.options.spool;
+    return spool ? spool.replayAll((entry) => this.replayEntry(entry)) : 0;
+  }
+
+  private async replayEntry({ message }: SpoolEntry): Promise<boolean> {
+    const claim = await withTimeout(this.options.store.claim(message), this.options.spoolAfterMs ?? 1_500);
+    if (claim === 'timeout' || claim.outcome === 'in_progress') {
+      return false;
+    }
+    if (claim.outcome === 'claimed') {
+      this.options.logger.info({ openId: message.fromUserName, dedupeKey: dedupeKeyOf(message) }, 'replaying a message spooled during a database outage');
+      await this.process(message, claim.id, Date.now(), { passive: false });
+    }
+    return true;
+  }
+
+  /** The claim, or 'spooled' when the database failed or was too slow to take it. */
+  private async claimOrSpool(message: InboundMessage, startedAt: number): Promise<ClaimResult | 'spooled'> {
+    const spool = this.options.spool;
+    if (!spool) {
+      return this.options.store.claim(message);
+    }
+    let claim: ClaimResult | 'timeout' | Error;
+    try {
+      claim = await withTimeout(this.options.store.claim(message), Math.max(0, startedAt + (this.options.spoolAfterMs ?? 1_500) - Date.now()));
+    } catch (error) {
+      claim = error instanceof Error ? error : new Error(String(error));
+    }
+    if (claim !== 'timeout' && !(claim instanceof Error)) {
+      return claim;
+    }
+    await spool.append({ message, receivedAt: startedAt });
+    this.options.logger.warn(
+      { openId: message.fromUserName, dedupeKey: dedupeKeyOf(message), reason: claim === 'timeout' ? 'claim timed out' : claim.message },
+      'database unavailable: message spooled for replay, answered success',
+    );
+    return 'spooled';
+  }
+
   /** Runs the pipeline; resolves at its end or at the deadline, whichever comes first. */
-  private async process(message: InboundMessage, id: Parameters<InteractionStore['complete']>[0], startedAt: number): Promise<ReplyOutcome> {
+  private async process(
+    message: InboundMessage,
+    id: Parameters<InteractionStore['complete']>[0],
+    startedAt: number,
+    { passive }: { passive: boolean } = { passive: true },
+  ): Promise<ReplyOutcome> {
     const slot = new ReplySlot();
+    if (!passive) {
+      // A replay: the HTTP answer is long gone, every reply goes by customer-service message.
+      slot.close();
+    }
     const logger = this.options.logger.child({ openId: message.fromUserName, msgId: message.msgId, kind: message.kind });
     const ctx = new WechatContext({ message, slot, deferred: this.options.deferred, logger, clock: this.options.clock });
     const outcomeNow = (): ReplyOutcome =>
@@ -194,4 +261,15 @@ export class WechatWebhook {
     const msgSignature = computeMsgSignature(this.options.token, timestamp, nonce, encrypt);
     return { body: buildEncryptedReplyXml({ encrypt, msgSignature, timestamp, nonce }), contentType: 'application/xml' };
   }
+}
+
+/** `promise`, or 'timeout' when it has not settled within `ms` (the promise keeps running). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  // A claim that settles after its timeout must not surface as an unhandled rejection.
+  promise.catch(() => undefined);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,65 @@
+/**
+ * The batch writes behind InteractionStore's group commits: many claims in one unordered
+ * insert, many completions in one unordered bulk update. Unordered, so one refused document
+ * (a duplicate delivery) does not hold back the others; per-document errors come back by index.
+ */
+import type { Collection, Document } from 'mongodb';
+import type { Types } from 'mongoose';
+
+/** A completion: the fields to set on the interaction `id` (its lease is removed). */
+export interface InteractionUpdate {
+  id: Types.ObjectId;
+  set: Record<string, unknown>;
+}
+
+interface WriteErrorLike {
+  index: number;
+  code?: number;
+  errmsg?: string;
+}
+
+/**
+ * The per-document errors of a bulk write error, or undefined for any other error. The driver
+ * also wraps a network error in a bulk write error with an empty list: that is a failure of
+ * the whole batch, not a success of every document.
+ */
+function writeErrorsOf(error: unknown): WriteErrorLike[] | undefined {
+  const found = (error as { writeErrors?: WriteErrorLike | WriteErrorLike[] } | null)?.writeErrors;
+  const list = found === undefined ? [] : Array.isArray(found) ? found : [found];
+  return list.length > 0 ? list : undefined;
+}
+
+/** Inserts `docs`; each result says whether the unique dedupeKey refused it as a duplicate. */
+export async function insertBatch<T extends Document>(collection: Collection<Document>, docs: T[]): Promise<Array<'inserted' | 'duplicate' | Error>> {
+  const results: Array<'inserted' | 'duplicate' | Error> = docs.map(() => 'inserted');
+  try {
+    await collection.insertMany(docs, { ordered: false });
+  } catch (error) {
+    const writeErrors = writeErrorsOf(error);
+    if (!writeErrors) {
+      throw error;
+    }
+    for (const e of writeErrors) {
+      results[e.index] = e.code === 11000 ? 'duplicate' : new Error(`interaction insert failed: ${e.errmsg ?? e.code}`);
+    }
+  }
+  return results;
+}
+
+/** Applies the completions in one round trip. */
+export async function updateBatch(collection: Collection<Document>, items: InteractionUpdate[]): Promise<Array<void | Error>> {
+  const results: Array<void | Error> = items.map(() => undefined);
+  const ops = items.map(({ id, set }) => ({ updateOne: { filter: { _id: id }, update: { $set: set, $unset: { leaseUntil: 1 } } } }));
+  try {
+    await collection.bulkWrite(ops, { ordered: false });
+  } catch (error) {
+    const writeErrors = writeErrorsOf(error);
+    if (!writeErrors) {
+      throw error;
+    }
+    for (const e of writeErrors) {
+      results[e.index] = new Error(`interaction update failed: ${e.errmsg ?? e.code}`);
+    }
+  }
+  return results;
+}
