@@ -6,6 +6,7 @@
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '../db/model.js';
+import { fanIdFilters } from './fan-id-filter.js';
 
 /** WeChat's customer-service allowances (WECHAT.md §5.2). */
 export interface CustomerServiceWindow {
@@ -174,6 +175,8 @@ fanSchema.index({ activity: 1 });
 fanSchema.index({ tagsDirty: 1 });
 // The privacy purge finds fans unfollowed long enough ago.
 fanSchema.index({ subscribed: 1, unsubscribedAt: 1 });
+// Writes by openid for a known fan go by _id (FerretDB indexes nothing else; see the plugin).
+fanSchema.plugin(fanIdFilters);
 
 /** The Fan model on `connection` (collection `fans`). */
 export function getFanModel(connection: Connection): Model<Fan> {

@@ -1,9 +1,13 @@
 /**
- * Command: applies an inbound message to its fan (creating the fan on first contact) in one
- * atomic round trip and returns the updated document.
+ * Command: applies an inbound message to its fan (creating the fan on first contact) and
+ * returns the updated document. The update itself is `buildFanUpdate` (one atomic update);
+ * this file decides how it reaches the database: by `_id` (see fan-id-cache.ts), so the hot
+ * path never scans the fans collection on FerretDB.
  */
-import type { Connection } from 'mongoose';
+import type { Connection, Model, Types, UpdateQuery } from 'mongoose';
+import { isDuplicateKeyError } from '../db/model.js';
 import type { InboundMessage } from '../wechat/inbound.js';
+import { FanIdCache } from './fan-id-cache.js';
 import { getFanModel, type Fan } from './fan-model.js';
 import { buildFanUpdate, type FanUpdateOptions } from './fan-update.js';
 
@@ -17,22 +21,57 @@ export interface TouchFanProps {
 /** Upserts the fan for `message` and returns it after the update. */
 export async function touchFan({ connection, message, now, options }: TouchFanProps): Promise<Fan> {
   const model = getFanModel(connection);
-  const fan = await model
-    .findOneAndUpdate({ openId: message.fromUserName }, buildFanUpdate(message, now, options), {
-      upsert: true,
-      returnDocument: 'after',
-      setDefaultsOnInsert: true,
-    })
-    .lean<Fan>();
+  const cache = FanIdCache.of(connection);
+  const openId = message.fromUserName;
+  const { $setOnInsert: setOnInsert = {}, ...update } = buildFanUpdate(message, now, options);
+  let fan: Fan | null = null;
+  let id: Types.ObjectId | undefined;
+  for (let attempt = 0; attempt < 2 && !fan; attempt += 1) {
+    const initial = { ...(update.$set as Record<string, unknown> | undefined), ...(setOnInsert as Record<string, unknown>) };
+    id = cache.get(openId) ?? (await findOrCreateFanId(model, openId, initial));
+    fan = await model.findOneAndUpdate({ _id: id }, update as UpdateQuery<Fan>, { returnDocument: 'after' }).lean<Fan>();
+    if (fan) {
+      cache.set(openId, id);
+    } else {
+      // Deleted since we learnt its id (retention purge): learn again, creating it anew.
+      cache.delete(openId);
+    }
+  }
   if (!fan) {
-    throw new Error(`fan ${message.fromUserName} vanished during upsert`);
+    throw new Error(`fan ${openId} vanished during update`);
   }
   // A re-follow: the one update cannot tell a first follow from a later one (no pipeline
   // updates on FerretDB), so the rare re-follow gets a second, idempotent write.
   const refollows = Math.max(0, (fan.followCount ?? 0) - 1);
   if (message.kind === 'subscribe' && refollows > (fan.refollowCount ?? 0)) {
-    await model.updateOne({ openId: fan.openId }, { $max: { refollowCount: refollows } });
+    await model.updateOne({ _id: id }, { $max: { refollowCount: refollows } });
     fan.refollowCount = refollows;
   }
   return fan;
+}
+
+/**
+ * The `_id` of the fan with `openId`, inserting the fan (schema defaults plus the update's
+ * `$set` and `$setOnInsert` values, so it validates; the update then runs on it) when there is none. Insert first: a follow burst is all new fans,
+ * and the unique openid index answers "exists" without a scan; only a fan this process has
+ * not seen yet costs a lookup by openid.
+ */
+async function findOrCreateFanId(model: Model<Fan>, openId: string, initial: Record<string, unknown>): Promise<Types.ObjectId> {
+  const doc = new model({ openId });
+  for (const [path, value] of Object.entries(initial)) {
+    doc.set(path, value);
+  }
+  try {
+    await doc.save();
+    return doc._id as Types.ObjectId;
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) {
+      throw error;
+    }
+  }
+  const existing = await model.findOne({ openId }, { _id: 1 }).lean();
+  if (!existing) {
+    throw new Error(`fan ${openId} reported as existing but not found`);
+  }
+  return existing._id as Types.ObjectId;
 }
