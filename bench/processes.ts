@@ -1,0 +1,54 @@
+/**
+ * Child processes of the benchmark: TypeScript entry points run through tsx, optionally
+ * pinned to one CPU with `taskset` so the server and the load generator do not share a core.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** CPU numbers for the server and the load generator (the same one on a 1-core machine). */
+export const CPUS = { server: 0, load: Math.min(1, os.cpus().length - 1), pinned: hasTaskset && os.cpus().length > 1 };
+
+/** A running child with an IPC channel. */
+export interface Child {
+  process: ChildProcess;
+  /** Resolves with the first IPC message the child sends. */
+  firstMessage<T>(): Promise<T>;
+  kill(): Promise<void>;
+}
+
+/** Starts `bench/<file>` under tsx with IPC, on `cpu` when taskset is available. */
+export function startChild(file: string, args: string[], cpu?: number): Child {
+  const node = [process.execPath, '--import', 'tsx', path.join(here, file), ...args];
+  const command = CPUS.pinned && cpu !== undefined ? ['taskset', '-c', String(cpu), ...node] : node;
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    process: child,
+    firstMessage<T>() {
+      return new Promise<T>((resolve, reject) => {
+        child.once('message', (message) => resolve(message as T));
+        child.once('exit', (code) => reject(new Error(`${file} exited with code ${code} before answering`)));
+      });
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Starts a server child and waits for the port it reports. */
+export async function startServer(file: string, args: string[]): Promise<{ child: Child; url: string }> {
+  const child = startChild(file, args, CPUS.server);
+  const { port } = await child.firstMessage<{ port: number }>();
+  return { child, url: `http://127.0.0.1:${port}` };
+}

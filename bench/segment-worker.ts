@@ -1,0 +1,64 @@
+/**
+ * One segment-section task in its own process, so its peak memory (maxRSS) is its own:
+ * seed N fans, evaluate a `/segment`, plan a broadcast, or sweep the tag rules. Reports
+ * `{ ms, peakMiB, detail }` over IPC.
+ */
+import mongoose from 'mongoose';
+import { countAudience } from '../src/broadcast/audience.js';
+import type { BroadcastDeps } from '../src/broadcast/broadcast-deps.js';
+import { planBroadcast } from '../src/broadcast/plan-broadcast.js';
+import { MONTHLY_PUSH_LIMIT } from '../src/broadcast/plan-delivery.js';
+import { monthKeyIn } from '../src/broadcast/zoned-time.js';
+import { sweepTags } from '../src/jobs/sweep-tags.js';
+import { systemClock } from '../src/lib/clock.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { compileSegment } from '../src/segments/compile-segment.js';
+import { parseSegment } from '../src/segments/parse-segment.js';
+import { RuleRegistry } from '../src/tagging/rule-registry.js';
+import { seedFans } from './seed-fans.js';
+
+export type SegmentTask = { task: 'seed'; count: number } | { task: 'segment'; expr: string } | { task: 'plan'; expr: string } | { task: 'sweep' };
+
+/** The bench's expression: a realistic audience of about a third of the fans. */
+export const BENCH_SEGMENT = 'tag:vip OR (source:store_hz active<30d)';
+const LIMITS = { monthly: MONTHLY_PUSH_LIMIT, minGapMs: 0, csReserve: 1 };
+const TIMEZONE = 'Asia/Shanghai';
+
+async function run(uri: string, job: SegmentTask): Promise<Record<string, unknown>> {
+  const connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  try {
+    const now = systemClock.now();
+    switch (job.task) {
+      case 'seed':
+        return { seeded: await seedFans(connection, job.count, now) };
+      case 'segment': {
+        const count = await countAudience({ connection, filter: compileSegment(parseSegment(job.expr), now), now, month: monthKeyIn(now, TIMEZONE), limits: LIMITS });
+        return { total: count.total, customer: count.customer, mass: count.mass, massCalls: count.massCalls, quotaExcluded: count.quotaExcluded };
+      }
+      case 'plan': {
+        // Only what planBroadcast reads: it plans, it sends nothing.
+        const deps = { connection, clock: systemClock, logger: silentLogger, timezone: TIMEZONE, templatesDir: 'templates', shopName: () => '小满衣橱', limits: LIMITS } as Partial<BroadcastDeps>;
+        const planned = await planBroadcast(deps as BroadcastDeps, { expr: job.expr, content: { type: 'text', text: '双十二会员专享：全场满 300 减 50' } });
+        return { ...planned.numbers };
+      }
+      case 'sweep': {
+        const result = await sweepTags({ connection, rules: await RuleRegistry.load('templates'), clock: systemClock, logger: silentLogger });
+        return { scanned: result.scanned, updated: result.updated };
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+process.once('message', ({ uri, job }: { uri: string; job: SegmentTask }) => {
+  const started = performance.now();
+  run(uri, job).then(
+    (detail) => {
+      const ms = performance.now() - started;
+      // maxRSS is in KiB: the peak resident memory of this whole process.
+      process.send?.({ ms, peakMiB: process.resourceUsage().maxRSS / 1024, detail }, () => process.exit(0));
+    },
+    (error: unknown) => process.send?.({ error: error instanceof Error ? error.stack : String(error) }, () => process.exit(1)),
+  );
+});

@@ -1,0 +1,81 @@
+/**
+ * fanhook itself for the benchmark, in its own process: the real composition root on the
+ * benchmark's database and fake WeChat API, HTTP only (FANHOOK_ROLE=web, as a scaled-out web
+ * instance runs). Reports its port to the parent over IPC.
+ */
+import mongoose from 'mongoose';
+import { loadConfig } from '../../src/config.js';
+import { createFanhook } from '../../src/fanhook.js';
+import { createLogger } from '../../src/lib/logger.js';
+
+/** Environment for loadConfig, passed by the parent as JSON in argv[2]. */
+const env = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+
+async function start(): Promise<void> {
+  const config = loadConfig(env);
+  // Warnings only: a missed reply deadline or a failed write during the run must be seen.
+  const logger = createLogger({ level: 'warn', destination: process.stderr });
+  // Same options as src/db/connect.ts, plus command monitoring: the profile says where time goes.
+  const connection = await mongoose
+    .createConnection(config.mongodbUri!, { serverSelectionTimeoutMS: 10_000, autoIndex: true, monitorCommands: true })
+    .asPromise();
+  const profile = profileCommands(connection);
+  const fanhook = await createFanhook({ config, connection, logger });
+  await Promise.all(Object.values(connection.models).map((model) => model.init()));
+  if (config.role !== 'web') {
+    await fanhook.startJobs();
+  }
+  const port = await fanhook.listen(0);
+  process.send?.({ port });
+  process.on('message', (message: { type?: string }) => {
+    if (message.type === 'profile') {
+      process.send?.({ profile: profile.take() });
+    }
+    if (message.type === 'stop') {
+      void fanhook
+        .stop(2_000)
+        .then(() => connection.close())
+        .finally(() => process.exit(0));
+    }
+  });
+}
+
+start().catch((error: unknown) => {
+  process.stderr.write(`bench fanhook failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
+
+interface CommandStats {
+  count: number;
+  totalMs: number;
+}
+
+/** Counts database commands by name and collection, with their total duration. */
+function profileCommands(connection: mongoose.Connection): { take(): Record<string, CommandStats> } {
+  let stats: Record<string, CommandStats> = {};
+  const started = new Map<number, { key: string; at: number }>();
+  const client = connection.getClient();
+  client.on('commandStarted', (event) => {
+    const collection = String((event.command as Record<string, unknown>)[event.commandName] ?? '');
+    started.set(event.requestId, { key: `${event.commandName} ${collection}`.trim(), at: performance.now() });
+  });
+  const finish = (event: { requestId: number }): void => {
+    const entry = started.get(event.requestId);
+    if (!entry) {
+      return;
+    }
+    started.delete(event.requestId);
+    const s = (stats[entry.key] ??= { count: 0, totalMs: 0 });
+    s.count += 1;
+    s.totalMs += performance.now() - entry.at;
+  };
+  client.on('commandSucceeded', finish);
+  client.on('commandFailed', finish);
+  return {
+    take() {
+      const taken = stats;
+      stats = {};
+      return taken;
+    },
+  };
+}
