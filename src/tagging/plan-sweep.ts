@@ -17,14 +17,15 @@ export const DAILY_RETENTION_DAYS = 60;
 export type SweepFan = Pick<Fan, 'openId' | 'subscribed' | 'lastSeenAt'> &
   Partial<Pick<Fan, 'subscribedAt' | 'tags' | 'tagsRev' | 'attributes' | 'activity' | 'daily' | 'linksViewed' | 'source' | 'location' | 'menuPaths'>>;
 
-export interface SweepUpdate {
-  /** Extra filter: the tagsRev the tags were computed from. */
-  tagsRev?: number;
-  update: { $set?: Record<string, unknown>; $unset?: Record<string, 1>; $inc?: Record<string, number> };
-}
+/** One update of the fan by exact `_id` (the only filter FerretDB 1.24 answers without a scan). */
+export type SweepUpdate = { $set?: Record<string, unknown>; $unset?: Record<string, 1>; $inc?: Record<string, number>; $push?: Record<string, unknown>; $pull?: Record<string, unknown> };
 
-/** The sweep's update for `fan` at `now`, or null. */
-export function planSweep(fan: SweepFan, rules: readonly TagRule[], now: Date): SweepUpdate | null {
+/**
+ * The sweep's updates for `fan` at `now` (empty: nothing changes). Tags change by `$pull` of
+ * the exact stored element and `$push` of new ones — never by rewriting the array — so a tag
+ * a message adds to the same fan meanwhile is not lost, without a read-modify-write guard.
+ */
+export function planSweep(fan: SweepFan, rules: readonly TagRule[], now: Date): SweepUpdate[] {
   const set: Record<string, unknown> = {};
   const unset: Record<string, 1> = {};
   const tier = activityOf(fan, now);
@@ -39,7 +40,6 @@ export function planSweep(fan: SweepFan, rules: readonly TagRule[], now: Date): 
   const merged = mergeTags(tags, outcome.add, outcome.remove, now);
   const tagsChanged = merged.added.length > 0 || merged.removed.length > 0;
   if (tagsChanged) {
-    set['tags'] = merged.tags;
     set['tagsDirty'] = true;
   }
   const oldest = dayNumber(now) - DAILY_RETENTION_DAYS;
@@ -52,14 +52,16 @@ export function planSweep(fan: SweepFan, rules: readonly TagRule[], now: Date): 
     set['linksViewed'] = fan.linksViewed!.slice(-MAX_LINKS_VIEWED);
   }
   if (Object.keys(set).length === 0 && Object.keys(unset).length === 0) {
-    return null;
+    return [];
   }
-  return {
-    ...(tagsChanged ? { tagsRev: fan.tagsRev ?? 0 } : {}),
-    update: {
-      ...(Object.keys(set).length > 0 ? { $set: set } : {}),
-      ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
-      ...(tagsChanged ? { $inc: { tagsRev: 1 } } : {}),
-    },
+  // $pull and $push on one array cannot share an update: removals go first, one each.
+  const pulls: SweepUpdate[] = tags.filter((tag) => merged.removed.includes(tag.name)).map((tag) => ({ $pull: { tags: tag } }));
+  const added = merged.tags.filter((tag) => merged.added.includes(tag.name));
+  const main: SweepUpdate = {
+    ...(Object.keys(set).length > 0 ? { $set: set } : {}),
+    ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
+    ...(tagsChanged ? { $inc: { tagsRev: 1 } } : {}),
+    ...(added.length > 0 ? { $push: { tags: { $each: added } } } : {}),
   };
+  return [...pulls, main];
 }
