@@ -19,6 +19,8 @@ import type { OutboundReply } from './reply.js';
 import { computeMsgSignature, verifyMsgSignature, verifySignature } from './signature.js';
 import { buildEncryptedReplyXml, buildReplyXml, parseEncryptedEnvelope, parseInboundXml } from './xml.js';
 
+const SPOOL_AFTER_MS = 3_000;
+
 /** The plain answer that tells WeChat "received, nothing to say" (WECHAT.md §3.1). */
 export const SUCCESS = 'success';
 
@@ -51,7 +53,10 @@ export interface WebhookOptions {
    * spool a database error fails the request, and WeChat's few retries are all there is.
    */
   spool?: InboundSpool;
-  /** How long a claim may take before the message is spooled instead (default 1,500 ms). */
+  /**
+   * How long a claim may take before the message is spooled instead (default 3,000 ms: a
+   * busy database is slow, not gone; the spool append still leaves time before WeChat's 5 s).
+   */
   spoolAfterMs?: number;
 }
 
@@ -139,7 +144,7 @@ export class WechatWebhook {
   }
 
   private async replayEntry({ message }: SpoolEntry): Promise<boolean> {
-    const claim = await withTimeout(this.options.store.claim(message), this.options.spoolAfterMs ?? 1_500);
+    const claim = await withTimeout(this.options.store.claim(message), this.options.spoolAfterMs ?? SPOOL_AFTER_MS);
     if (claim === 'timeout' || claim.outcome === 'in_progress') {
       return false;
     }
@@ -157,13 +162,22 @@ export class WechatWebhook {
       return this.options.store.claim(message);
     }
     let claim: ClaimResult | 'timeout' | Error;
+    const claiming = this.options.store.claim(message);
     try {
-      claim = await withTimeout(this.options.store.claim(message), Math.max(0, startedAt + (this.options.spoolAfterMs ?? 1_500) - Date.now()));
+      claim = await withTimeout(claiming, Math.max(0, startedAt + (this.options.spoolAfterMs ?? SPOOL_AFTER_MS) - Date.now()));
     } catch (error) {
       claim = error instanceof Error ? error : new Error(String(error));
     }
     if (claim !== 'timeout' && !(claim instanceof Error)) {
       return claim;
+    }
+    if (claim === 'timeout') {
+      // Slow, not gone: if the claim still lands, handle the message now (replies by
+      // customer-service message); the spooled copy then finds it done and is dropped.
+      void claiming.then(
+        (late) => (late.outcome === 'claimed' ? this.process(message, late.id, Date.now(), { passive: false }) : undefined),
+        () => undefined,
+      );
     }
     await spool.append({ message, receivedAt: startedAt });
     this.options.logger.warn(
