@@ -42,6 +42,9 @@ export function buildFanUpdate(message: InboundMessage, now: Date, options: FanU
   // can write to an official account.
   if (message.kind !== 'subscribe' && message.kind !== 'unsubscribe') {
     parts.setOnInsert['subscribed'] = true;
+    // Known only from this message (no follow seen): `active`, as activityOf() would say, so
+    // the first contact needs no second write just to correct the tier.
+    parts.setOnInsert['activity'] = 'active';
   }
   addKindFacts(parts, message, now, day, options);
   const update: UpdateQuery<Fan> = { $set: parts.set, $inc: parts.inc, $setOnInsert: parts.setOnInsert };
