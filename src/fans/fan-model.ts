@@ -188,6 +188,7 @@ export function getFanModel(connection: Connection): Model<Fan> {
  * an update path: a '.' would address a nested field and a leading '$' an operator.
  */
 export function safeKey(text: string): string {
-  const cleaned = text.replace(/[.$\u0000]/g, '_').trim().slice(0, 64);
+  // NUL is invalid in a BSON key; replaced as plain text (a regex would need a control character).
+  const cleaned = text.replace(/[.$]/g, '_').replaceAll('\u0000', '_').trim().slice(0, 64);
   return cleaned.length > 0 ? cleaned : '_';
 }
