@@ -51,8 +51,8 @@ export interface Handoff {
   remindedAt?: Date;
   /** Set when a queued fan was told once more that a person is coming (no spam). */
   waitNoticeAt?: Date;
-  /** Undelivered fan messages up to this instant were shown to the staff member in /queue. */
-  missedShownAt?: Date;
+  /** How many undelivered fan messages the staff member has already seen (taken card, /queue). */
+  missedShown?: number;
 }
 
 const transcriptEntry = {
@@ -88,7 +88,7 @@ const handoffSchema = new Schema<Handoff>(
     lastActivityAt: { type: Date, required: true },
     remindedAt: { type: Date },
     waitNoticeAt: { type: Date },
-    missedShownAt: { type: Date },
+    missedShown: { type: Number },
   },
   { versionKey: false, minimize: false },
 );
@@ -107,6 +107,11 @@ export function getHandoffModel(connection: Connection): Model<Handoff> {
 /** Open handoffs (queued or held), for `/stats`. */
 export function countOpenHandoffs(connection: Connection): Promise<number> {
   return getHandoffModel(connection).countDocuments({ status: { $in: ['queued', 'held'] } });
+}
+
+/** The fan's messages in the transcript that did not reach a staff member, oldest first. */
+export function undeliveredFanLines(handoff: Pick<Handoff, 'transcript'>): TranscriptEntry[] {
+  return handoff.transcript.filter((t) => t.from === 'fan' && !t.delivered);
 }
 
 /** Every handoff of a fan with its transcript, newest first. */

@@ -4,7 +4,7 @@
  */
 import { queueLine } from './describe.js';
 import type { HandoffDeps } from './handoff-deps.js';
-import { getHandoffModel, type Handoff } from './handoff-model.js';
+import { getHandoffModel, undeliveredFanLines, type Handoff } from './handoff-model.js';
 
 /** The waiting queue (oldest first) and the staff member's own chats. */
 export async function queueListing(deps: HandoffDeps, staffOpenId: string): Promise<string> {
@@ -18,7 +18,7 @@ export async function queueListing(deps: HandoffDeps, staffOpenId: string): Prom
   lines.push(queued.length > 0 ? `排队中（${queued.length}）：` : '目前没有排队的会话。', ...queued.map((h) => queueLine(h, now)));
   if (mine.length > 0) {
     lines.push(`您正在接待（${mine.length}）：`, ...mine.map((h) => queueLine(h, now)));
-    lines.push(...(await missedLines(deps, mine, now)));
+    lines.push(...(await missedLines(deps, mine)));
   }
   if (queued.length > 0) {
     lines.push(`发送 /take 编号（接入）接待，例如 /take ${queued[0]!.shortId}`);
@@ -27,16 +27,16 @@ export async function queueListing(deps: HandoffDeps, staffOpenId: string): Prom
 }
 
 /** Fan messages of these chats that did not reach the staff member and were not shown yet; marks them shown. */
-async function missedLines(deps: HandoffDeps, held: Handoff[], now: Date): Promise<string[]> {
+async function missedLines(deps: HandoffDeps, held: Handoff[]): Promise<string[]> {
   const lines: string[] = [];
   for (const handoff of held) {
-    const since = handoff.missedShownAt?.getTime() ?? 0;
-    const missed = handoff.transcript.filter((t) => t.from === 'fan' && !t.delivered && t.at.getTime() > since);
+    const undelivered = undeliveredFanLines(handoff);
+    const missed = undelivered.slice(handoff.missedShown ?? 0);
     if (missed.length === 0) {
       continue;
     }
     lines.push(`#${handoff.shortId} 未能转给您的粉丝消息：`, ...missed.slice(-10).map((t) => `· ${t.text.slice(0, 80)}`));
-    await getHandoffModel(deps.connection).updateOne({ shortId: handoff.shortId }, { $set: { missedShownAt: now } });
+    await getHandoffModel(deps.connection).updateOne({ shortId: handoff.shortId }, { $set: { missedShown: undelivered.length } });
   }
   return lines;
 }

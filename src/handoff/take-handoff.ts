@@ -8,7 +8,7 @@ import { claimOnce } from './claim-once.js';
 import { sendToFan } from './deliver.js';
 import { takenCard } from './describe.js';
 import { staffLabel, type HandoffDeps } from './handoff-deps.js';
-import { getHandoffModel, type Handoff } from './handoff-model.js';
+import { getHandoffModel, undeliveredFanLines, type Handoff } from './handoff-model.js';
 
 export interface TakeHandoffProps {
   shortId: string;
@@ -20,7 +20,7 @@ export interface TakeHandoffProps {
 export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): Promise<string> {
   const now = deps.clock.now();
   const handoffs = getHandoffModel(deps.connection);
-  const queued = await handoffs.exists({ shortId: props.shortId, status: 'queued', mode: 'staff' });
+  const queued = await handoffs.findOne({ shortId: props.shortId, status: 'queued', mode: 'staff' }).lean<Handoff>();
   if (!queued) {
     return whyNotTaken(deps, props);
   }
@@ -41,7 +41,7 @@ export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): P
           takenAt: now,
           lastActivityAt: now,
           // What the fan wrote while queued is in the taken card, so /queue must not call it missed.
-          missedShownAt: now,
+          missedShown: undeliveredFanLines(queued).length,
         },
         $push: { transcript: { at: now, from: 'system', kind: 'take', text: 'taken', by: props.staffOpenId, delivered: true } },
       },
