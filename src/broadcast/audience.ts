@@ -8,7 +8,7 @@ import { getFanModel, type Fan } from '../fans/fan-model.js';
 import { compileSegment, type SegmentFilter } from '../segments/compile-segment.js';
 import { parseSegment } from '../segments/parse-segment.js';
 import type { AudienceNumbers, Broadcast } from './broadcast-model.js';
-import { MASS_BATCH_MAX, MASS_BATCH_MIN } from './plan-delivery.js';
+import { canUseCustomerService, isQuotaBlocked, MASS_BATCH_MAX, MASS_BATCH_MIN, type PlanFan } from './plan-delivery.js';
 
 /** Quota rules fanhook applies on top of WeChat's (SPEC.md §7). */
 export interface PushLimits {
@@ -56,20 +56,32 @@ export interface SegmentCount extends AudienceNumbers {
   samples: Pick<Fan, 'openId' | 'lastSeenAt' | 'tags' | 'source'>[];
 }
 
-/** Counts for `/segment`: three count queries and one small find, never a full load. */
+/**
+ * Counts for `/segment` in one pass over the audience with a narrow projection, applying the
+ * planner's own rules so the numbers match what a broadcast would do. One scan, not one count
+ * query per number: FerretDB evaluates such filters by scanning, so each extra count would
+ * cost a full pass; on MongoDB the indexed filter keeps the pass small.
+ */
 export async function countAudience(props: { connection: Connection; filter: SegmentFilter; now: Date; month: string; limits: PushLimits }): Promise<SegmentCount> {
-  const fans = getFanModel(props.connection);
-  const cs = customerServiceCondition(props.now, props.limits);
-  const [total, customer, quotaExcluded, samples] = await Promise.all([
-    fans.countDocuments(props.filter),
-    fans.countDocuments({ $and: [props.filter, cs] }),
-    fans.countDocuments({ $and: [props.filter, { $nor: [cs] }, quotaBlockedCondition(props.now, props.month, props.limits)] }),
-    fans.find(props.filter, { openId: 1, lastSeenAt: 1, tags: 1, source: 1 }).limit(3).lean(),
-  ]);
-  const massable = total - customer - quotaExcluded;
+  const projection = { openId: 1, csWindow: 1, massPushes: 1, lastSeenAt: 1, tags: 1, source: 1 };
+  const counts = { total: 0, customer: 0, quotaExcluded: 0 };
+  const samples: SegmentCount['samples'] = [];
+  const rules = { now: props.now, month: props.month, monthlyLimit: props.limits.monthly, minGapMs: props.limits.minGapMs, csReserve: props.limits.csReserve };
+  for await (const fan of getFanModel(props.connection).find(props.filter, projection).lean<SegmentCount['samples'][number] & PlanFan>().cursor()) {
+    counts.total += 1;
+    if (samples.length < 3) {
+      samples.push(fan);
+    }
+    if (canUseCustomerService(fan, rules)) {
+      counts.customer += 1;
+    } else if (isQuotaBlocked(fan, rules)) {
+      counts.quotaExcluded += 1;
+    }
+  }
+  const massable = counts.total - counts.customer - counts.quotaExcluded;
   const unreachable = massable > 0 && massable < MASS_BATCH_MIN ? massable : 0;
   const mass = massable - unreachable;
-  return { total, customer, mass, massCalls: Math.ceil(mass / MASS_BATCH_MAX), quotaExcluded, unreachable, samples };
+  return { ...counts, mass, massCalls: Math.ceil(mass / MASS_BATCH_MAX), unreachable, samples };
 }
 
 /** Every fan of the audience with the fields the planner and templates need. */

@@ -20,25 +20,30 @@ export interface MassQuotaProps {
   minGapMs: number;
 }
 
-/** Counts the push for every admissible fan; returns the openids admitted (in input order). */
+/**
+ * Counts the push for every admissible fan; returns the openids admitted (in input order).
+ * One bulk write of per-fan updates keyed by openid (unique index), not an updateMany with
+ * `$in`: FerretDB 1.24 evaluates `$in` against every document — measured 237 s for a
+ * 1,000-openid `$in` over 5,000 fans — while an openid lookup takes milliseconds.
+ */
 export async function reserveMassQuota(props: MassQuotaProps): Promise<string[]> {
   const fans = getFanModel(props.connection);
-  const { openIds, batchKey, month, now } = props;
-  const notYet = { 'massPushes.lastBatch': { $ne: batchKey } };
-  const gap = props.minGapMs > 0 ? [{ $nor: [{ 'massPushes.lastAt': { $gt: new Date(now.getTime() - props.minGapMs) } }] }] : [];
-  // Same month: one more, if under the limit. Order matters: this runs before the month
-  // rollover below, which would otherwise make those fans match here too.
-  await fans.updateMany(
-    { $and: [{ openId: { $in: openIds }, subscribed: true, 'massPushes.month': month, 'massPushes.count': { $lt: props.limit } }, notYet, ...gap] },
-    { $inc: { 'massPushes.count': 1 }, $set: { 'massPushes.lastAt': now, 'massPushes.lastBatch': batchKey } },
-  );
-  await fans.updateMany(
-    { $and: [{ openId: { $in: openIds }, subscribed: true, 'massPushes.month': { $ne: month } }, notYet, ...gap] },
-    { $set: { 'massPushes.month': month, 'massPushes.count': 1, 'massPushes.lastAt': now, 'massPushes.lastBatch': batchKey } },
-  );
-  const admitted = await fans.find({ openId: { $in: openIds }, 'massPushes.lastBatch': batchKey }, { openId: 1 }).lean();
+  const { batchKey, month, now } = props;
+  const gap = props.minGapMs > 0 ? { $nor: [{ 'massPushes.lastAt': { $gt: new Date(now.getTime() - props.minGapMs) } }] } : {};
+  const operations = props.openIds.flatMap((openId) => {
+    const base = { openId, subscribed: true, 'massPushes.lastBatch': { $ne: batchKey }, ...gap };
+    // Same month: one more if under the limit; then (ordered, so never both) a new month starts at 1.
+    return [
+      { updateOne: { filter: { ...base, 'massPushes.month': month, 'massPushes.count': { $lt: props.limit } }, update: { $inc: { 'massPushes.count': 1 }, $set: { 'massPushes.lastAt': now, 'massPushes.lastBatch': batchKey } } } },
+      { updateOne: { filter: { ...base, 'massPushes.month': { $ne: month } }, update: { $set: { 'massPushes.month': month, 'massPushes.count': 1, 'massPushes.lastAt': now, 'massPushes.lastBatch': batchKey } } } },
+    ];
+  });
+  for (let i = 0; i < operations.length; i += 2_000) {
+    await fans.bulkWrite(operations.slice(i, i + 2_000), { ordered: true });
+  }
+  const admitted = await fans.find({ 'massPushes.lastBatch': batchKey }, { openId: 1 }).lean();
   const set = new Set(admitted.map((fan) => fan.openId));
-  return openIds.filter((openId) => set.has(openId));
+  return props.openIds.filter((openId) => set.has(openId));
 }
 
 /** Gives the pushes of a batch WeChat refused back to its fans. */

@@ -19,23 +19,23 @@ export async function sendCustomerBatch(deps: BroadcastDeps, batch: BroadcastBat
   const batches = getBroadcastBatchModel(deps.connection);
   const attempted = new Set(batch.attempted ?? []);
   const pending = batch.openIds.filter((openId) => !attempted.has(openId));
-  const fans = await getFanModel(deps.connection).find({ openId: { $in: pending } }, AUDIENCE_PROJECTION).lean<TemplateFan[]>();
-  const byId = new Map(fans.map((fan) => [fan.openId, fan]));
   const templates = await loadBroadcastTemplates(deps.templatesDir);
   for (let i = 0; i < pending.length; i += PARALLEL) {
-    await Promise.all(pending.slice(i, i + PARALLEL).map((openId) => sendOne(deps, batch._id, openId, byId.get(openId) ?? { openId }, content, templates)));
+    await Promise.all(pending.slice(i, i + PARALLEL).map((openId) => sendOne(deps, batch._id, openId, content, templates)));
   }
   await batches.updateOne({ _id: batch._id }, { $set: { state: 'finished' } });
   return { kind: 'done' };
 }
 
-async function sendOne(deps: BroadcastDeps, batchId: unknown, openId: string, fan: Partial<TemplateFan>, content: BroadcastContent, templates: BroadcastTemplates): Promise<void> {
+async function sendOne(deps: BroadcastDeps, batchId: unknown, openId: string, content: BroadcastContent, templates: BroadcastTemplates): Promise<void> {
   const batches = getBroadcastBatchModel(deps.connection);
   const claimed = await batches.updateOne({ _id: batchId, attempted: { $ne: openId } }, { $push: { attempted: openId } });
   if (claimed.modifiedCount !== 1) {
     return;
   }
   try {
+    // One lookup by openid per fan: cheap everywhere, unlike a large `$in` on FerretDB.
+    const fan = (await getFanModel(deps.connection).findOne({ openId }, AUDIENCE_PROJECTION).lean<TemplateFan>()) ?? { openId };
     const reply = replyOf(resolveContent(content, fan, templates, deps.shopName()));
     if (!reply) {
       throw new Error('content cannot be sent as a customer-service message');

@@ -20,15 +20,16 @@ const customTexts = (openId: string): string[] =>
 
 beforeAll(async () => {
   app = await startHarness({ dbUri: db.uri, env: { ADMIN_OPENIDS: ADMIN }, startJobs: true });
-  const vip = (name: string) => [{ name: 'vip', source: 'rule' as const, ruleId: 'big_spender', at: now }, { name }];
+  const vip = [{ name: 'vip', source: 'rule' as const, ruleId: 'big_spender', at: now }];
   await getFanModel(app.connection).insertMany([
-    fanDoc('oVipMass1', now, { tags: vip('a').slice(0, 1) }),
-    fanDoc('oVipMass2', now, { tags: vip('a').slice(0, 1) }),
-    fanDoc('oVipMass3', now, { tags: vip('a').slice(0, 1), attributes: { size: 'L' } }),
+    fanDoc(ADMIN, now),
+    fanDoc('oVipMass1', now, { tags: vip }),
+    fanDoc('oVipMass2', now, { tags: vip }),
+    fanDoc('oVipMass3', now, { tags: vip, attributes: { size: 'L' } }),
     // Wrote an hour ago: inside the 48-hour window with all 5 messages left.
-    fanDoc('oVipWindow', now, { tags: vip('a').slice(0, 1), csWindow: { messageAt: new Date(now.getTime() - 3_600_000), messageUsed: 0, triggerUsed: 0 } }),
-    fanDoc('oVipFull', now, { tags: vip('a').slice(0, 1), massPushes: { month, count: 4, lastAt: now } }),
-    fanDoc('oVipGone', now, { tags: vip('a').slice(0, 1), subscribed: false }),
+    fanDoc('oVipWindow', now, { tags: vip, csWindow: { messageAt: new Date(now.getTime() - 3_600_000), messageUsed: 0, triggerUsed: 0 } }),
+    fanDoc('oVipFull', now, { tags: vip, massPushes: { month, count: 4, lastAt: now } }),
+    fanDoc('oVipGone', now, { tags: vip, subscribed: false }),
     fanDoc('oPlain', now),
   ]);
 });

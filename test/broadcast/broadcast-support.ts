@@ -86,3 +86,18 @@ export function massCountsByFan(app: Harness): Map<string, number> {
   }
   return counts;
 }
+
+/**
+ * What the account answered a text from `openId`: the passive reply, or — when the answer
+ * took longer than WeChat's 5 seconds — the customer-service messages that followed it.
+ */
+export async function askAs(app: Harness, openId: string, text: string, timeoutMs = 60_000): Promise<string> {
+  const before = app.fake.customMessagesFor(openId).length;
+  const { reply } = await app.fan(openId).sendText(text);
+  const passive = String(reply?.['Content'] ?? '');
+  if (passive) {
+    return passive;
+  }
+  const later = await waitFor(() => app.fake.customMessagesFor(openId).slice(before), (messages) => messages.length > 0, timeoutMs);
+  return later.map((m) => String((m as { text?: { content?: string } }).text?.content ?? '')).join('\n');
+}
