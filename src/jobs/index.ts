@@ -13,6 +13,7 @@ import { EXPIRE_HANDOFFS_JOB, defineExpireHandoffs } from './expire-handoffs.js'
 import { REFRESH_ACCESS_TOKEN_JOB, defineRefreshAccessToken } from './refresh-access-token.js';
 import type { BroadcastDeps } from '../broadcast/broadcast-deps.js';
 import { defineRepeatBroadcast } from './repeat-broadcast.js';
+import { defineRunSeries, RUN_SERIES_JOB } from './run-series.js';
 import { defineSendBroadcast } from './send-broadcast.js';
 import type { RuleRegistry } from '../tagging/rule-registry.js';
 import type { WechatApiClient } from '../wechat/api-client.js';
@@ -43,6 +44,7 @@ export function defineJobs(agenda: Agenda, deps: JobDeps): void {
   defineExpireHandoffs(agenda, deps.handoff);
   defineSendBroadcast(agenda, deps.broadcast, { lockLifetimeMs: deps.broadcastLockLifetimeMs });
   defineRepeatBroadcast(agenda, deps.broadcast);
+  defineRunSeries(agenda, deps.broadcast);
   defineSweepTags(agenda, deps);
   defineSyncWechatTags(agenda, deps);
   definePurgeUnfollowed(agenda, { ...deps, afterDays: deps.purgeUnfollowedDays });
@@ -53,6 +55,8 @@ export async function scheduleRecurringJobs(agenda: Agenda, deps: Pick<JobDeps, 
   await agenda.every('4 minutes', REFRESH_ACCESS_TOKEN_JOB, undefined, { skipImmediate: true });
   await agenda.every('17 3 * * *', CLEANUP_INTERACTIONS_JOB, undefined, { timezone: deps.timezone, skipImmediate: true });
   await agenda.every('1 minute', EXPIRE_HANDOFFS_JOB, undefined, { skipImmediate: true });
+  // Birthday care and the welcome series: each hour sends the steps due at that hour (series.yaml).
+  await agenda.every('0 * * * *', RUN_SERIES_JOB, undefined, { timezone: deps.timezone, skipImmediate: true });
   // Tiers change by the day; hourly keeps `new`/`dormant` at most an hour late.
   await agenda.every('1 hour', SWEEP_TAGS_JOB, undefined, { skipImmediate: true });
   await agenda.every('1 minute', SYNC_WECHAT_TAGS_JOB, undefined, { skipImmediate: true });

@@ -21,6 +21,7 @@ import { confirmCommand } from './confirm.js';
 import { fanCommand } from './fan.js';
 import { grantCommand } from './grant.js';
 import { jobsCommand } from './jobs.js';
+import { seriesLines } from '../../broadcast/series.js';
 import { reportCommand } from './report.js';
 import { revokeCommand } from './revoke.js';
 import { scheduleCommand } from './schedule.js';
@@ -56,7 +57,7 @@ export function createCommands(deps: CommandDeps): CommandDefinition[] {
     broadcastCommand(broadcast),
     confirmCommand(broadcast, scheduler),
     scheduleCommand(broadcast, scheduler),
-    jobsCommand(broadcast, scheduler),
+    jobsCommand(broadcast, scheduler, () => seriesLines(broadcast)),
     cancelCommand(broadcast, scheduler),
     reportCommand(broadcast),
     grantCommand(deps.roles),
