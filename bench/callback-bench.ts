@@ -30,7 +30,7 @@ export interface CallbackRow {
 
 export async function runLoad(job: Omit<LoadJob, 'poolSize'> & { poolSize?: number }): Promise<LoadResult> {
   const child = startChild('load.ts', [], CPUS.load);
-  child.process.send({ poolSize: Math.min(60_000, (job.amount ?? job.durationSec * 6_000)), ...job });
+  child.process.send({ poolSize: Math.min(60_000, job.amount ?? job.durationSec * 6_000), ...job });
   const answer = await child.firstMessage<{ result?: LoadResult; error?: string }>();
   await child.kill();
   if (!answer.result) {
@@ -61,22 +61,30 @@ export async function runCallbackBench(options: CallbackBenchOptions): Promise<C
   // Baselines warm up for 2 s; fanhook's warm-up sends one message from each fan, so the
   // measured runs see known fans (steady state) — new fans are the follow-burst row.
   const warm = (url: string, mode: 'plain' | 'safe', amount?: number): Promise<LoadResult> =>
-    runLoad({ ...base, durationSec: 2, ...(amount ? { amount } : {}), url: `${url}/wechat`, mode, workload: text, runId: `warm${Date.now().toString(36)}` });
+    runLoad({
+      ...base,
+      durationSec: 2,
+      ...(amount ? { amount } : {}),
+      url: `${url}/wechat`,
+      mode,
+      workload: text,
+      runId: `warm${Date.now().toString(36)}`,
+    });
 
   if (!options.fanhookOnly) {
     await runBaselines();
   }
   async function runBaselines(): Promise<void> {
-  const raw = await startServer('servers/raw-http.ts', []);
-  await warm(raw.url, 'plain');
-  rows.push(await measure('raw node:http, fixed XML', raw.url, 'plain', text));
-  await raw.child.kill();
+    const raw = await startServer('servers/raw-http.ts', []);
+    await warm(raw.url, 'plain');
+    rows.push(await measure('raw node:http, fixed XML', raw.url, 'plain', text));
+    await raw.child.kill();
 
-  const koa = await startServer('servers/bare-koa.ts', [fake.appId]);
-  await warm(koa.url, 'plain');
-  rows.push(await measure('bare Koa + fast-xml-parser, plaintext', koa.url, 'plain', text));
-  rows.push(await measure('bare Koa + fast-xml-parser, safe mode', koa.url, 'safe', text));
-  await koa.child.kill();
+    const koa = await startServer('servers/bare-koa.ts', [fake.appId]);
+    await warm(koa.url, 'plain');
+    rows.push(await measure('bare Koa + fast-xml-parser, plaintext', koa.url, 'plain', text));
+    rows.push(await measure('bare Koa + fast-xml-parser, safe mode', koa.url, 'safe', text));
+    await koa.child.kill();
   }
 
   const env = {
@@ -112,7 +120,9 @@ export async function runCallbackBench(options: CallbackBenchOptions): Promise<C
     await persisted(await measure('fanhook, plaintext text → reply, persisted', fanhook.url, 'plain', text));
     await persisted(await measure('fanhook, safe mode text → reply, persisted', fanhook.url, 'safe', text));
     // Every request is a follow from a fan never seen before, 50 at a time, for the whole run.
-    await persisted(await measure('fanhook, follow burst (each request a new fan)', fanhook.url, 'plain', { kind: 'follow', scene: 'store_hz' }));
+    await persisted(
+      await measure('fanhook, follow burst (each request a new fan)', fanhook.url, 'plain', { kind: 'follow', scene: 'store_hz' }),
+    );
     await persisted(await measure('fanhook, one hot fan', fanhook.url, 'plain', { kind: 'hot_fan', content: '新品' }));
   } finally {
     fanhook.child.process.send({ type: 'stop' });

@@ -33,7 +33,8 @@ export async function seedFans(connection: Connection, count: number, now: Date)
         attributes: i % 4 === 0 ? { size: 'L' } : {},
         counts: { text: i % 9 },
         activity: 'active',
-        csWindow: i % 10 === 0 ? { messageAt: new Date(now.getTime() - DAY), messageUsed: 0, triggerUsed: 0 } : { messageUsed: 0, triggerUsed: 0 },
+        csWindow:
+          i % 10 === 0 ? { messageAt: new Date(now.getTime() - DAY), messageUsed: 0, triggerUsed: 0 } : { messageUsed: 0, triggerUsed: 0 },
         massPushes: i % 13 === 0 ? { month, count: 4 } : { count: 0 },
         unansweredStreak: 0,
         createdAt: seen,

@@ -28,7 +28,10 @@ async function runTask(uri: string, job: SegmentTask, timeoutMs: number): Promis
   const timeout = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`gave up after ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
   });
-  const answer = await Promise.race([child.firstMessage<TaskResult & { error?: string }>().catch((error: Error) => ({ error: error.message })), timeout]);
+  const answer = await Promise.race([
+    child.firstMessage<TaskResult & { error?: string }>().catch((error: Error) => ({ error: error.message })),
+    timeout,
+  ]);
   clearTimeout(timer);
   await child.kill();
   if (typeof answer === 'string') {
@@ -37,7 +40,8 @@ async function runTask(uri: string, job: SegmentTask, timeoutMs: number): Promis
   return 'error' in answer && answer.error ? `failed: ${answer.error.split('\n')[0]}` : (answer as TaskResult);
 }
 
-const cell = (r: TaskResult | string): [string, string] => (typeof r === 'string' ? [r, '—'] : [`${(r.ms / 1000).toFixed(1)} s`, `${Math.round(r.peakMiB)} MiB`]);
+const cell = (r: TaskResult | string): [string, string] =>
+  typeof r === 'string' ? [r, '—'] : [`${(r.ms / 1000).toFixed(1)} s`, `${Math.round(r.peakMiB)} MiB`];
 
 export async function runSegmentBench(options: SegmentBenchOptions): Promise<string[]> {
   const sizes = options.quick ? [100_000] : [100_000, 1_000_000];
@@ -49,12 +53,21 @@ export async function runSegmentBench(options: SegmentBenchOptions): Promise<str
     const seeded = await runTask(uri, { task: 'seed', count: size }, 30 * 60_000);
     lines.push(`| ${size.toLocaleString('en-US')} | seed (insertMany of 5,000) | ${cell(seeded).join(' | ')} | |`);
     const limit = options.quick ? 60_000 : size >= 1_000_000 ? 10 * 60_000 : 3 * 60_000;
-    for (const [task, label] of [['segment', '`/segment` evaluation'], ['plan', 'broadcast planning'], ['sweep', 'tag-rule sweep']] as const) {
+    for (const [task, label] of [
+      ['segment', '`/segment` evaluation'],
+      ['plan', 'broadcast planning'],
+      ['sweep', 'tag-rule sweep'],
+    ] as const) {
       options.log(`segments: ${label} over ${size.toLocaleString('en-US')} fans …`);
       const job: SegmentTask = task === 'sweep' ? { task } : { task, expr: BENCH_SEGMENT };
       const result = await runTask(uri, job, limit);
       results.set(`${task}:${size}`, result);
-      const detail = typeof result === 'string' ? '' : Object.entries(result.detail).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}`).join(', ');
+      const detail =
+        typeof result === 'string'
+          ? ''
+          : Object.entries(result.detail)
+              .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}`)
+              .join(', ');
       options.log(`    ${cell(result).join(', ')} ${detail}`);
       lines.push(`| ${size.toLocaleString('en-US')} | ${label} | ${cell(result).join(' | ')} | ${detail} |`);
     }

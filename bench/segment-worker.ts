@@ -17,7 +17,8 @@ import { parseSegment } from '../src/segments/parse-segment.js';
 import { RuleRegistry } from '../src/tagging/rule-registry.js';
 import { seedFans } from './seed-fans.js';
 
-export type SegmentTask = { task: 'seed'; count: number } | { task: 'segment'; expr: string } | { task: 'plan'; expr: string } | { task: 'sweep' };
+export type SegmentTask =
+  { task: 'seed'; count: number } | { task: 'segment'; expr: string } | { task: 'plan'; expr: string } | { task: 'sweep' };
 
 /** The bench's expression: a realistic audience of about a third of the fans. */
 export const BENCH_SEGMENT = 'tag:vip OR (source:store_hz active<30d)';
@@ -32,17 +33,45 @@ async function run(uri: string, job: SegmentTask): Promise<Record<string, unknow
       case 'seed':
         return { seeded: await seedFans(connection, job.count, now) };
       case 'segment': {
-        const count = await countAudience({ connection, filter: compileSegment(parseSegment(job.expr), now), now, month: monthKeyIn(now, TIMEZONE), limits: LIMITS });
-        return { total: count.total, customer: count.customer, mass: count.mass, massCalls: count.massCalls, quotaExcluded: count.quotaExcluded };
+        const count = await countAudience({
+          connection,
+          filter: compileSegment(parseSegment(job.expr), now),
+          now,
+          month: monthKeyIn(now, TIMEZONE),
+          limits: LIMITS,
+        });
+        return {
+          total: count.total,
+          customer: count.customer,
+          mass: count.mass,
+          massCalls: count.massCalls,
+          quotaExcluded: count.quotaExcluded,
+        };
       }
       case 'plan': {
         // Only what planBroadcast reads: it plans, it sends nothing.
-        const deps = { connection, clock: systemClock, logger: silentLogger, timezone: TIMEZONE, templatesDir: 'templates', shopName: () => '小满衣橱', limits: LIMITS } as Partial<BroadcastDeps>;
-        const planned = await planBroadcast(deps as BroadcastDeps, { expr: job.expr, content: { type: 'text', text: '双十二会员专享：全场满 300 减 50' } });
+        const deps = {
+          connection,
+          clock: systemClock,
+          logger: silentLogger,
+          timezone: TIMEZONE,
+          templatesDir: 'templates',
+          shopName: () => '小满衣橱',
+          limits: LIMITS,
+        } as Partial<BroadcastDeps>;
+        const planned = await planBroadcast(deps as BroadcastDeps, {
+          expr: job.expr,
+          content: { type: 'text', text: '双十二会员专享：全场满 300 减 50' },
+        });
         return { ...planned.numbers };
       }
       case 'sweep': {
-        const result = await sweepTags({ connection, rules: await RuleRegistry.load('templates'), clock: systemClock, logger: silentLogger });
+        const result = await sweepTags({
+          connection,
+          rules: await RuleRegistry.load('templates'),
+          clock: systemClock,
+          logger: silentLogger,
+        });
         return { scanned: result.scanned, updated: result.updated };
       }
     }

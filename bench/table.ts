@@ -31,7 +31,9 @@ export function formatCallbackTable(rows: CallbackRow[], connections: number): s
     const koa = name.includes('safe') ? koaSafe : koaPlain;
     const errors = r.errors + r.timeouts + r.non2xx;
     const persisted = stored === undefined ? '—' : `${fmt(stored)}/${fmt(r.requests - errors)}`;
-    lines.push(`| ${name} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${errors} | ${fmt(r.rps / koa, 2)} | ${fmt(r.rps / raw, 2)} | ${persisted} |`);
+    lines.push(
+      `| ${name} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${errors} | ${fmt(r.rps / koa, 2)} | ${fmt(r.rps / raw, 2)} | ${persisted} |`,
+    );
   }
   const plain = rps('fanhook, plaintext');
   const safe = rps('fanhook, safe');

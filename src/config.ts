@@ -69,7 +69,12 @@ const envSchema = z.object({
   FANHOOK_MASS_CALLS_PER_DAY: positiveInt(100),
   FANHOOK_MASS_CALLS_PER_MINUTE: positiveInt(60),
   /** Optional minimum hours between two mass pushes to one fan (0 = only the 4-a-month limit). */
-  FANHOOK_PUSH_MIN_GAP_HOURS: z.coerce.number().int().min(0).max(24 * 31).default(0),
+  FANHOOK_PUSH_MIN_GAP_HOURS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 31)
+    .default(0),
   /** Customer-service messages of a fan's 5 kept for the conversation when a broadcast uses the window. */
   FANHOOK_CS_RESERVE: z.coerce.number().int().min(0).max(4).default(1),
   /** Lock lifetime of a sending broadcast job: after a crash another instance resumes within it. */
@@ -174,7 +179,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ops: Object.freeze({
       wechat4u: e.FANHOOK_OPS_WECHAT4U === 'on',
       group: e.FANHOOK_OPS_GROUP,
-      staffNames: Object.freeze((e.FANHOOK_OPS_STAFF ?? '').split(',').map((n) => n.trim()).filter((n) => n.length > 0)),
+      staffNames: Object.freeze(
+        (e.FANHOOK_OPS_STAFF ?? '')
+          .split(',')
+          .map((n) => n.trim())
+          .filter((n) => n.length > 0),
+      ),
     }),
     logLevel: e.LOG_LEVEL,
     isTest: e.NODE_ENV === 'test',

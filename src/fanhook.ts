@@ -151,7 +151,20 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   let stopSpoolReplay: (() => void) | undefined;
 
   const agenda = createAgenda({ connection, processEvery: options.jobPollInterval });
-  defineJobs(agenda, { connection, tokens, clock, logger, timezone: config.timezone, interactionRetentionDays: config.interactionRetentionDays, handoff, broadcast, broadcastLockLifetimeMs: config.broadcast.lockLifetimeMs, rules, api, purgeUnfollowedDays: config.purgeUnfollowedDays });
+  defineJobs(agenda, {
+    connection,
+    tokens,
+    clock,
+    logger,
+    timezone: config.timezone,
+    interactionRetentionDays: config.interactionRetentionDays,
+    handoff,
+    broadcast,
+    broadcastLockLifetimeMs: config.broadcast.lockLifetimeMs,
+    rules,
+    api,
+    purgeUnfollowedDays: config.purgeUnfollowedDays,
+  });
   let jobsRunning = false;
   let server: Server | undefined;
 

@@ -38,7 +38,9 @@ app.use(async (ctx) => {
   const safe = q(ctx, 'encrypt_type') === 'aes';
   if (safe) {
     const encrypt = String((parser.parse(body) as { xml: { Encrypt: string } }).xml.Encrypt);
-    if (!verifyMsgSignature(BENCH_TOKEN, { msgSignature: q(ctx, 'msg_signature'), timestamp: signed.timestamp, nonce: signed.nonce, encrypt })) {
+    if (
+      !verifyMsgSignature(BENCH_TOKEN, { msgSignature: q(ctx, 'msg_signature'), timestamp: signed.timestamp, nonce: signed.nonce, encrypt })
+    ) {
       ctx.status = 401;
       return;
     }

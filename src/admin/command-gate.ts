@@ -39,7 +39,14 @@ export function commandGate(options: CommandGateOptions): Middleware<GateContext
         await ctx.reply(textReply(chunk));
       }
     };
-    const entry: AuditEntry = { at: ctx.clock.now(), openId: ctx.openId, role, command: parsed.name, args: parsed.args.slice(0, 500), outcome: 'ok' };
+    const entry: AuditEntry = {
+      at: ctx.clock.now(),
+      openId: ctx.openId,
+      role,
+      command: parsed.name,
+      args: parsed.args.slice(0, 500),
+      outcome: 'ok',
+    };
     const definition = findCommand(options.commands, parsed.name);
     if (!definition) {
       await say(`未知命令「/${parsed.name}」。发送 /help（帮助）查看您可以使用的命令。`);

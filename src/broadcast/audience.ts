@@ -62,12 +62,27 @@ export interface SegmentCount extends AudienceNumbers {
  * query per number: FerretDB evaluates such filters by scanning, so each extra count would
  * cost a full pass; on MongoDB the indexed filter keeps the pass small.
  */
-export async function countAudience(props: { connection: Connection; filter: SegmentFilter; now: Date; month: string; limits: PushLimits }): Promise<SegmentCount> {
+export async function countAudience(props: {
+  connection: Connection;
+  filter: SegmentFilter;
+  now: Date;
+  month: string;
+  limits: PushLimits;
+}): Promise<SegmentCount> {
   const projection = { openId: 1, csWindow: 1, massPushes: 1, lastSeenAt: 1, tags: 1, source: 1 };
   const counts = { total: 0, customer: 0, quotaExcluded: 0 };
   const samples: SegmentCount['samples'] = [];
-  const rules = { now: props.now, month: props.month, monthlyLimit: props.limits.monthly, minGapMs: props.limits.minGapMs, csReserve: props.limits.csReserve };
-  for await (const fan of getFanModel(props.connection).find(props.filter, projection).lean<SegmentCount['samples'][number] & PlanFan>().cursor()) {
+  const rules = {
+    now: props.now,
+    month: props.month,
+    monthlyLimit: props.limits.monthly,
+    minGapMs: props.limits.minGapMs,
+    csReserve: props.limits.csReserve,
+  };
+  for await (const fan of getFanModel(props.connection)
+    .find(props.filter, projection)
+    .lean<SegmentCount['samples'][number] & PlanFan>()
+    .cursor()) {
     counts.total += 1;
     if (samples.length < 3) {
       samples.push(fan);

@@ -6,9 +6,7 @@
 import type { OutboundReply } from '../wechat/reply.js';
 
 export type BroadcastContent =
-  | { type: 'text'; text: string }
-  | { type: 'image' | 'voice' | 'video' | 'mpnews'; mediaId: string }
-  | { type: 'template'; name: string };
+  { type: 'text'; text: string } | { type: 'image' | 'voice' | 'video' | 'mpnews'; mediaId: string } | { type: 'template'; name: string };
 
 /** Content after templates are rendered: what one fan actually gets. */
 export type ResolvedContent = Exclude<BroadcastContent, { type: 'template' }>;
@@ -16,8 +14,16 @@ export type ResolvedContent = Exclude<BroadcastContent, { type: 'template' }>;
 export const MAX_BROADCAST_TEXT = 600;
 
 const PREFIXES: Record<string, Exclude<BroadcastContent['type'], 'text'>> = {
-  image: 'image', 图片: 'image', voice: 'voice', 语音: 'voice', video: 'video', 视频: 'video',
-  mpnews: 'mpnews', 图文: 'mpnews', template: 'template', 模板: 'template',
+  image: 'image',
+  图片: 'image',
+  voice: 'voice',
+  语音: 'voice',
+  video: 'video',
+  视频: 'video',
+  mpnews: 'mpnews',
+  图文: 'mpnews',
+  template: 'template',
+  模板: 'template',
 };
 const MEDIA_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const TEMPLATE_NAME = /^[\p{L}\p{N}_-]{1,40}$/u;

@@ -65,7 +65,15 @@ export interface Broadcast {
   failure?: string;
 }
 
-const numbers = { _id: false, total: Number, customer: Number, mass: Number, massCalls: Number, quotaExcluded: Number, unreachable: Number };
+const numbers = {
+  _id: false,
+  total: Number,
+  customer: Number,
+  mass: Number,
+  massCalls: Number,
+  quotaExcluded: Number,
+  unreachable: Number,
+};
 
 const broadcastSchema = new Schema<Broadcast>(
   {

@@ -8,7 +8,16 @@ import type { Broadcast, BroadcastResults, BroadcastState } from './broadcast-mo
 
 /** Totals over the batches (WeChat's counts where MASSSENDJOBFINISH arrived, ours otherwise). */
 export function resultsOf(batches: readonly BroadcastBatch[]): BroadcastResults & { loneAtSend: number } {
-  const results = { customerSent: 0, customerFailed: 0, massTotal: 0, massFiltered: 0, massSent: 0, massErrors: 0, excludedAtSend: 0, loneAtSend: 0 };
+  const results = {
+    customerSent: 0,
+    customerFailed: 0,
+    massTotal: 0,
+    massFiltered: 0,
+    massSent: 0,
+    massErrors: 0,
+    excludedAtSend: 0,
+    loneAtSend: 0,
+  };
   for (const batch of batches) {
     if (batch.kind === 'customer') {
       results.customerSent += batch.sent?.length ?? 0;
@@ -35,8 +44,14 @@ export function resultsOf(batches: readonly BroadcastBatch[]): BroadcastResults 
 }
 
 const STATE_TEXT: Record<BroadcastState, string> = {
-  draft: '草稿（待确认）', scheduled: '已定时', queued: '排队中', sending: '发送中', sent: '已提交，等待微信回执',
-  finished: '已完成', cancelled: '已取消', failed: '失败',
+  draft: '草稿（待确认）',
+  scheduled: '已定时',
+  queued: '排队中',
+  sending: '发送中',
+  sent: '已提交，等待微信回执',
+  finished: '已完成',
+  cancelled: '已取消',
+  failed: '失败',
 };
 
 /** The report for `/report` and for the admin when all batches are done. */

@@ -48,7 +48,12 @@ export async function loadBroadcastTemplates(dir: string): Promise<BroadcastTemp
 }
 
 /** What `fan` receives: the content itself, or the template rendered for that fan. */
-export function resolveContent(content: BroadcastContent, fan: Partial<TemplateFan>, templates: BroadcastTemplates, shopName: string): ResolvedContent {
+export function resolveContent(
+  content: BroadcastContent,
+  fan: Partial<TemplateFan>,
+  templates: BroadcastTemplates,
+  shopName: string,
+): ResolvedContent {
   if (content.type !== 'template') {
     return content;
   }
@@ -58,7 +63,13 @@ export function resolveContent(content: BroadcastContent, fan: Partial<TemplateF
   }
   const view = {
     shopName,
-    fan: { openId: fan.openId, attributes: fan.attributes ?? {}, source: fan.source, region: fan.location?.region, tags: (fan.tags ?? []).map((t) => t.name) },
+    fan: {
+      openId: fan.openId,
+      attributes: fan.attributes ?? {},
+      source: fan.source,
+      region: fan.location?.region,
+      tags: (fan.tags ?? []).map((t) => t.name),
+    },
   };
   return { type: 'text', text: renderTemplate(template, view) };
 }

@@ -41,7 +41,10 @@ async function sendReport(deps: BroadcastDeps, broadcast: Broadcast, text: strin
     await deps.customerService.send(broadcast.confirmedBy, textReply(text));
     await getBroadcastModel(deps.connection).updateOne({ number: broadcast.number }, { $set: { reportedAt: deps.clock.now() } });
   } catch (error) {
-    deps.logger.warn({ broadcast: broadcast.number, err: (error as Error).message }, 'broadcast report not delivered to the admin; available with /report');
+    deps.logger.warn(
+      { broadcast: broadcast.number, err: (error as Error).message },
+      'broadcast report not delivered to the admin; available with /report',
+    );
   }
 }
 
@@ -59,7 +62,9 @@ export async function recordMassFinish(deps: BroadcastDeps, msgId: string, finis
  */
 export async function failBroadcast(deps: BroadcastDeps, number: number, reason: string): Promise<void> {
   const batchModel = getBroadcastBatchModel(deps.connection);
-  const pending = await batchModel.find({ broadcast: number, state: { $in: ['planned', 'reserved'] } }, { clientMsgId: 1, quotaMonth: 1, state: 1 }).lean();
+  const pending = await batchModel
+    .find({ broadcast: number, state: { $in: ['planned', 'reserved'] } }, { clientMsgId: 1, quotaMonth: 1, state: 1 })
+    .lean();
   for (const batch of pending) {
     if (batch.state === 'reserved' && batch.clientMsgId && batch.quotaMonth) {
       await releaseMassQuota({ connection: deps.connection, batchKey: batch.clientMsgId, month: batch.quotaMonth });
@@ -67,7 +72,11 @@ export async function failBroadcast(deps: BroadcastDeps, number: number, reason:
     await batchModel.updateOne({ _id: batch._id }, { $set: { state: 'skipped', recipients: [] } });
   }
   const failed = await getBroadcastModel(deps.connection)
-    .findOneAndUpdate({ number, state: { $in: ['sending', 'sent'] } }, { $set: { state: 'failed', failure: reason, finishedAt: deps.clock.now() } }, { returnDocument: 'after' })
+    .findOneAndUpdate(
+      { number, state: { $in: ['sending', 'sent'] } },
+      { $set: { state: 'failed', failure: reason, finishedAt: deps.clock.now() } },
+      { returnDocument: 'after' },
+    )
     .lean<Broadcast>();
   if (failed) {
     await sendReport(deps, failed, formatReport(failed, await batchModel.find({ broadcast: number }).lean()));

@@ -41,13 +41,18 @@ export async function massCallsToday(props: Omit<MassCallBudgetProps, 'limits'>)
  * Not a lock: two instances may both take the last call of a minute; WeChat's own 45011
  * then makes the loser wait, which is the same outcome.
  */
-export async function takeMassCall(props: MassCallBudgetProps & { clientMsgId: string }): Promise<{ ok: true } | { ok: false; retryAt: Date; reason: 'daily' | 'minute' }> {
+export async function takeMassCall(
+  props: MassCallBudgetProps & { clientMsgId: string },
+): Promise<{ ok: true } | { ok: false; retryAt: Date; reason: 'daily' | 'minute' }> {
   const model = getMassCallModel(props.connection);
   if ((await massCallsToday(props)) >= props.limits.perDay) {
     return { ok: false, retryAt: startOfNextDay(props.now, props.timezone), reason: 'daily' };
   }
   const minuteAgo = new Date(props.now.getTime() - 60_000);
-  const recent = await model.find({ at: { $gt: minuteAgo } }, { at: 1 }).sort({ at: 1 }).lean();
+  const recent = await model
+    .find({ at: { $gt: minuteAgo } }, { at: 1 })
+    .sort({ at: 1 })
+    .lean();
   if (recent.length >= props.limits.perMinute) {
     return { ok: false, retryAt: new Date(recent[0]!.at.getTime() + 60_000), reason: 'minute' };
   }

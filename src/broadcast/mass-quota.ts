@@ -34,8 +34,20 @@ export async function reserveMassQuota(props: MassQuotaProps): Promise<string[]>
     const base = { openId, subscribed: true, 'massPushes.lastBatch': { $ne: batchKey }, ...gap };
     // Same month: one more if under the limit; then (ordered, so never both) a new month starts at 1.
     return [
-      { updateOne: { filter: { ...base, 'massPushes.month': month, 'massPushes.count': { $lt: props.limit } }, update: { $inc: { 'massPushes.count': 1 }, $set: { 'massPushes.lastAt': now, 'massPushes.lastBatch': batchKey } } } },
-      { updateOne: { filter: { ...base, 'massPushes.month': { $ne: month } }, update: { $set: { 'massPushes.month': month, 'massPushes.count': 1, 'massPushes.lastAt': now, 'massPushes.lastBatch': batchKey } } } },
+      {
+        updateOne: {
+          filter: { ...base, 'massPushes.month': month, 'massPushes.count': { $lt: props.limit } },
+          update: { $inc: { 'massPushes.count': 1 }, $set: { 'massPushes.lastAt': now, 'massPushes.lastBatch': batchKey } },
+        },
+      },
+      {
+        updateOne: {
+          filter: { ...base, 'massPushes.month': { $ne: month } },
+          update: {
+            $set: { 'massPushes.month': month, 'massPushes.count': 1, 'massPushes.lastAt': now, 'massPushes.lastBatch': batchKey },
+          },
+        },
+      },
     ];
   });
   for (let i = 0; i < operations.length; i += 2_000) {

@@ -10,15 +10,48 @@ import { zonedParts, zonedToDate } from './zoned-time.js';
 export type When = { kind: 'once'; at: Date } | { kind: 'recurring'; cron: string };
 
 const WEEKDAY_NAMES: Record<string, number> = {
-  sunday: 0, sun: 0, monday: 1, mon: 1, tuesday: 2, tue: 2, wednesday: 3, wed: 3, thursday: 4, thu: 4, friday: 5, fri: 5, saturday: 6, sat: 6,
-  周日: 0, 周天: 0, 周一: 1, 周二: 2, 周三: 3, 周四: 4, 周五: 5, 周六: 6,
-  星期日: 0, 星期天: 0, 星期一: 1, 星期二: 2, 星期三: 3, 星期四: 4, 星期五: 5, 星期六: 6,
+  sunday: 0,
+  sun: 0,
+  monday: 1,
+  mon: 1,
+  tuesday: 2,
+  tue: 2,
+  wednesday: 3,
+  wed: 3,
+  thursday: 4,
+  thu: 4,
+  friday: 5,
+  fri: 5,
+  saturday: 6,
+  sat: 6,
+  周日: 0,
+  周天: 0,
+  周一: 1,
+  周二: 2,
+  周三: 3,
+  周四: 4,
+  周五: 5,
+  周六: 6,
+  星期日: 0,
+  星期天: 0,
+  星期一: 1,
+  星期二: 2,
+  星期三: 3,
+  星期四: 4,
+  星期五: 5,
+  星期六: 6,
 };
 const TIME = /^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$/;
 
 /** The schedule in `text`, or a problem to show the admin. */
 export function parseWhen(text: string, now: Date, timeZone: string): When | { problem: string } {
-  const words = text.trim().toLowerCase().replace(/^每(?=周|星期)/, 'every ').replace(/^每天/, 'every day').split(/\s+/).filter(Boolean);
+  const words = text
+    .trim()
+    .toLowerCase()
+    .replace(/^每(?=周|星期)/, 'every ')
+    .replace(/^每天/, 'every day')
+    .split(/\s+/)
+    .filter(Boolean);
   const time = parseTime(words.at(-1));
   if (!time) {
     return { problem: '需要一个时间，例如 10:00' };
@@ -61,7 +94,12 @@ function parseRecurring(rest: string[], time: { hour: number; minute: number; se
 
 type Day = { year: number; month: number; day: number };
 
-function parseDay(head: string[], now: Date, timeZone: string, time: { hour: number; minute: number; second: number }): Day | { problem: string } {
+function parseDay(
+  head: string[],
+  now: Date,
+  timeZone: string,
+  time: { hour: number; minute: number; second: number },
+): Day | { problem: string } {
   const today = zonedParts(now, timeZone);
   const offset = (days: number): Day => {
     // Noon of today in UTC arithmetic cannot cross a date boundary by DST.

@@ -20,7 +20,10 @@ export interface BroadcastPlan {
 }
 
 /** Loads the audience, renders the content per fan and runs the planner. */
-export async function planBroadcast(deps: BroadcastDeps, broadcast: Pick<Broadcast, 'expr' | 'system' | 'content'>): Promise<BroadcastPlan> {
+export async function planBroadcast(
+  deps: BroadcastDeps,
+  broadcast: Pick<Broadcast, 'expr' | 'system' | 'content'>,
+): Promise<BroadcastPlan> {
   const now = deps.clock.now();
   const fans = await loadAudience(deps.connection, audienceFilterOf(broadcast, now));
   const templates = await loadBroadcastTemplates(deps.templatesDir);
@@ -68,12 +71,25 @@ function canGoByCustomerService(content: Broadcast['content']): boolean {
  * Replaces any half-written plan of this broadcast with `planned` batches: index 0 is the
  * customer-service batch, 1… the mass batches. Only called before anything was sent.
  */
-export async function storeBatches(deps: BroadcastDeps, broadcast: { _id: Types.ObjectId; number: number }, planned: BroadcastPlan): Promise<void> {
+export async function storeBatches(
+  deps: BroadcastDeps,
+  broadcast: { _id: Types.ObjectId; number: number },
+  planned: BroadcastPlan,
+): Promise<void> {
   const batches = getBroadcastBatchModel(deps.connection);
   await batches.deleteMany({ broadcast: broadcast.number });
   const docs: BroadcastBatch[] = [];
   if (planned.plan.customer.length > 0) {
-    docs.push({ broadcast: broadcast.number, index: 0, kind: 'customer', state: 'planned', openIds: planned.plan.customer, attempted: [], sent: [], failed: [] });
+    docs.push({
+      broadcast: broadcast.number,
+      index: 0,
+      kind: 'customer',
+      state: 'planned',
+      openIds: planned.plan.customer,
+      attempted: [],
+      sent: [],
+      failed: [],
+    });
   }
   planned.plan.batches.forEach((batch, i) => {
     docs.push({

@@ -21,14 +21,21 @@ export async function runBroadcast(deps: BroadcastDeps, number: number, touch: (
     const planned = await planBroadcast(deps, broadcast);
     await storeBatches(deps, { _id: broadcast._id, number }, planned);
     broadcast = await broadcasts
-      .findOneAndUpdate({ number, state: broadcast.state }, { $set: { state: 'sending', plan: planned.numbers, sentAt: deps.clock.now() } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { number, state: broadcast.state },
+        { $set: { state: 'sending', plan: planned.numbers, sentAt: deps.clock.now() } },
+        { returnDocument: 'after' },
+      )
       .lean<Broadcast & { _id: never }>();
     deps.logger.info({ broadcast: number, plan: planned.numbers }, 'broadcast planned');
   }
   if (broadcast?.state !== 'sending') {
     return { kind: 'done' };
   }
-  const batches = await getBroadcastBatchModel(deps.connection).find({ broadcast: number, state: { $in: ['planned', 'reserved'] } }).sort({ index: 1 }).lean();
+  const batches = await getBroadcastBatchModel(deps.connection)
+    .find({ broadcast: number, state: { $in: ['planned', 'reserved'] } })
+    .sort({ index: 1 })
+    .lean();
   for (const batch of batches) {
     const outcome = batch.kind === 'customer' ? await sendCustomerBatch(deps, batch, broadcast.content) : await sendMassBatch(deps, batch);
     await touch();

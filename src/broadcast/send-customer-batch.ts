@@ -15,7 +15,11 @@ import type { StepOutcome } from './send-mass-batch.js';
 const PARALLEL = 8;
 
 /** Sends to every fan of the batch not attempted yet, then marks the batch finished. */
-export async function sendCustomerBatch(deps: BroadcastDeps, batch: BroadcastBatch & { _id: unknown }, content: BroadcastContent): Promise<StepOutcome> {
+export async function sendCustomerBatch(
+  deps: BroadcastDeps,
+  batch: BroadcastBatch & { _id: unknown },
+  content: BroadcastContent,
+): Promise<StepOutcome> {
   const batches = getBroadcastBatchModel(deps.connection);
   const attempted = new Set(batch.attempted ?? []);
   const pending = batch.openIds.filter((openId) => !attempted.has(openId));
@@ -27,7 +31,13 @@ export async function sendCustomerBatch(deps: BroadcastDeps, batch: BroadcastBat
   return { kind: 'done' };
 }
 
-async function sendOne(deps: BroadcastDeps, batchId: unknown, openId: string, content: BroadcastContent, templates: BroadcastTemplates): Promise<void> {
+async function sendOne(
+  deps: BroadcastDeps,
+  batchId: unknown,
+  openId: string,
+  content: BroadcastContent,
+  templates: BroadcastTemplates,
+): Promise<void> {
   const batches = getBroadcastBatchModel(deps.connection);
   const claimed = await batches.updateOne({ _id: batchId, attempted: { $ne: openId } }, { $push: { attempted: openId } });
   if (claimed.modifiedCount !== 1) {

@@ -31,7 +31,13 @@ export async function sendMassBatch(deps: BroadcastDeps, batch: Batch): Promise<
     current = reserved;
   }
   const now = deps.clock.now();
-  const budget = await takeMassCall({ connection: deps.connection, now, timezone: deps.timezone, limits: deps.calls, clientMsgId: current.clientMsgId! });
+  const budget = await takeMassCall({
+    connection: deps.connection,
+    now,
+    timezone: deps.timezone,
+    limits: deps.calls,
+    clientMsgId: current.clientMsgId!,
+  });
   if (!budget.ok) {
     return { kind: 'wait', retryAt: budget.retryAt, reason: budget.reason === 'daily' ? 'daily_limit' : 'minute_limit' };
   }
@@ -59,8 +65,13 @@ async function reserve(deps: BroadcastDeps, batch: Batch): Promise<Batch> {
   const now = deps.clock.now();
   const month = monthKeyIn(now, deps.timezone);
   const recipients = await reserveMassQuota({
-    connection: deps.connection, openIds: batch.openIds, batchKey: batch.clientMsgId!, month, now,
-    limit: deps.limits.monthly, minGapMs: deps.limits.minGapMs,
+    connection: deps.connection,
+    openIds: batch.openIds,
+    batchKey: batch.clientMsgId!,
+    month,
+    now,
+    limit: deps.limits.monthly,
+    minGapMs: deps.limits.minGapMs,
   });
   const enough = recipients.length >= MASS_BATCH_MIN;
   if (!enough) {
@@ -80,14 +91,22 @@ async function settleFailure(deps: BroadcastDeps, batch: Batch, error: unknown):
   const now = deps.clock.now();
   if (error instanceof NetworkError || (error instanceof WechatApiError && RETRY_LATER.has(error.errcode))) {
     // Unclear whether WeChat took it: the same clientmsgid makes the retry safe.
-    return { kind: 'wait', retryAt: new Date(now.getTime() + 60_000), reason: error instanceof WechatApiError ? `errcode_${error.errcode}` : 'network' };
+    return {
+      kind: 'wait',
+      retryAt: new Date(now.getTime() + 60_000),
+      reason: error instanceof WechatApiError ? `errcode_${error.errcode}` : 'network',
+    };
   }
   if (error instanceof WechatApiError && error.isQuota) {
     return { kind: 'wait', retryAt: startOfNextDay(now, deps.timezone), reason: `errcode_${error.errcode}` };
   }
   if (error instanceof WechatApiError) {
     // A definite refusal (bad media, bad content…): nothing was sent, so the pushes go back.
-    await releaseMassQuota({ connection: deps.connection, batchKey: batch.clientMsgId!, month: batch.quotaMonth ?? monthKeyIn(now, deps.timezone) });
+    await releaseMassQuota({
+      connection: deps.connection,
+      batchKey: batch.clientMsgId!,
+      month: batch.quotaMonth ?? monthKeyIn(now, deps.timezone),
+    });
     const message = `${error.errcode} ${error.errmsg}`;
     await getBroadcastBatchModel(deps.connection).updateOne({ _id: batch._id }, { $set: { state: 'failed', error: message } });
     return { kind: 'abort', error: message };

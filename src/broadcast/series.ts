@@ -57,15 +57,36 @@ export async function fireDueSeries(deps: BroadcastDeps): Promise<number[]> {
   for (const step of series.welcome.filter((s) => due(s.at))) {
     const from = new Date(midnight - step.afterDays * 86_400_000);
     const system = { kind: 'welcome' as const, from, to: new Date(from.getTime() + 86_400_000) };
-    created.push(...(await createSeriesBroadcast(deps, `s:welcome${step.afterDays}:${today}`, `欢迎系列 第 ${step.afterDays} 天`, system, step.template)));
+    created.push(
+      ...(await createSeriesBroadcast(
+        deps,
+        `s:welcome${step.afterDays}:${today}`,
+        `欢迎系列 第 ${step.afterDays} 天`,
+        system,
+        step.template,
+      )),
+    );
   }
   return created;
 }
 
-async function createSeriesBroadcast(deps: BroadcastDeps, firingKey: string, expr: string, system: Broadcast['system'], template: string): Promise<number[]> {
+async function createSeriesBroadcast(
+  deps: BroadcastDeps,
+  firingKey: string,
+  expr: string,
+  system: Broadcast['system'],
+  template: string,
+): Promise<number[]> {
   const number = await nextBroadcastNumber(deps.connection);
   const broadcast: Broadcast = {
-    number, expr, system, content: { type: 'template', name: template }, state: 'queued', createdBy: 'system', createdAt: deps.clock.now(), firingKey,
+    number,
+    expr,
+    system,
+    content: { type: 'template', name: template },
+    state: 'queued',
+    createdBy: 'system',
+    createdAt: deps.clock.now(),
+    firingKey,
   };
   try {
     await getBroadcastModel(deps.connection).create(broadcast);

@@ -24,9 +24,19 @@ const questionBase = {
 export const questionSchema = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ ...questionBase, type: z.literal('choice'), choices: z.record(z.string().min(1), z.array(z.string().min(1)).default([])) }),
+    z.strictObject({
+      ...questionBase,
+      type: z.literal('choice'),
+      choices: z.record(z.string().min(1), z.array(z.string().min(1)).default([])),
+    }),
     z.strictObject({ ...questionBase, type: z.literal('date') }),
-    z.strictObject({ ...questionBase, type: z.literal('text'), pattern: z.string().optional(), maxLength: z.number().int().min(1).max(100).default(20), strip: z.array(z.string()).default([]) }),
+    z.strictObject({
+      ...questionBase,
+      type: z.literal('text'),
+      pattern: z.string().optional(),
+      maxLength: z.number().int().min(1).max(100).default(20),
+      strip: z.array(z.string()).default([]),
+    }),
   ],
   { error: 'type must be choice, date or text' },
 );
@@ -59,8 +69,14 @@ export function parseQuestions(source: string, file = 'questions.yaml'): Questio
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const [section, index, ...rest] = issue.path;
-    const key = section === 'questions' && typeof index === 'number' ? (data as { questions?: { key?: unknown }[] }).questions?.[index]?.key : undefined;
-    const where = typeof key === 'string' ? `question "${key}" (questions[${String(index)}]): ${rest.join('.') || '(the entry)'}` : issue.path.join('.') || '(root)';
+    const key =
+      section === 'questions' && typeof index === 'number'
+        ? (data as { questions?: { key?: unknown }[] }).questions?.[index]?.key
+        : undefined;
+    const where =
+      typeof key === 'string'
+        ? `question "${key}" (questions[${String(index)}]): ${rest.join('.') || '(the entry)'}`
+        : issue.path.join('.') || '(root)';
     throw new ValidationError(`${file}: ${where} ${issue.message}`);
   }
   for (const question of parsed.data.questions) {

@@ -43,7 +43,11 @@ export function toCustomMessageBody(openId: string, reply: OutboundReply, kfAcco
       return {
         ...base,
         msgtype: 'news',
-        news: { articles: [{ title: article.title, description: article.description ?? '', url: article.url ?? '', picurl: article.picUrl ?? '' }] },
+        news: {
+          articles: [
+            { title: article.title, description: article.description ?? '', url: article.url ?? '', picurl: article.picUrl ?? '' },
+          ],
+        },
       };
     }
     case 'transfer_customer_service':

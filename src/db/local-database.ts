@@ -98,8 +98,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     await server.stop();
     throw error;
   }
-  server.onUnexpectedExit = (code) =>
-    logger.error({ kind, code, output: server.tail() }, 'local database exited unexpectedly');
+  server.onUnexpectedExit = (code) => logger.error({ kind, code, output: server.tail() }, 'local database exited unexpectedly');
   logger.info({ kind, uri }, 'local database ready');
   return { uri, kind, stop: server.stop };
 }
@@ -253,7 +252,7 @@ interface WatchedProcess {
 function spawnWatched(command: string[]): WatchedProcess {
   const script = [
     '"$@" & server=$!',
-    "trap 'kill -TERM \"$server\" 2>/dev/null' TERM INT",
+    'trap \'kill -TERM "$server" 2>/dev/null\' TERM INT',
     'cat >/dev/null',
     'kill -TERM "$server" 2>/dev/null',
     'wait "$server"',

@@ -15,7 +15,11 @@ async function dev(): Promise<void> {
     port: Number(apiBase.port || 80),
     appId: env.WECHAT_APPID,
     appSecret: env.WECHAT_APPSECRET,
-    callback: { url: `http://127.0.0.1:${env.PORT ?? '3000'}/wechat`, token: env.WECHAT_TOKEN ?? '', ...(env.WECHAT_AES_KEY ? { aesKey: env.WECHAT_AES_KEY } : {}) },
+    callback: {
+      url: `http://127.0.0.1:${env.PORT ?? '3000'}/wechat`,
+      token: env.WECHAT_TOKEN ?? '',
+      ...(env.WECHAT_AES_KEY ? { aesKey: env.WECHAT_AES_KEY } : {}),
+    },
   });
   console.log(`fake WeChat API on ${fake.url}`);
   console.log(`try it: npm run simulate            (as a fan)`);

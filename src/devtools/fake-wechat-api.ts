@@ -223,9 +223,22 @@ const DAILY_LIMITS: Record<string, number> = {
 // === Small helpers
 
 type Json = Record<string, unknown>;
-interface Answer { status?: number; body: Json | string; contentType?: string }
-interface FakeRequest { method: string; path: string; query: Record<string, string>; body: unknown }
-interface Route { method: 'GET' | 'POST'; auth: boolean; handle: (req: FakeRequest) => Answer }
+interface Answer {
+  status?: number;
+  body: Json | string;
+  contentType?: string;
+}
+interface FakeRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+}
+interface Route {
+  method: 'GET' | 'POST';
+  auth: boolean;
+  handle: (req: FakeRequest) => Answer;
+}
 
 /** A JSON integer emitted verbatim, so ids above 2^53 reach the client unrounded. */
 class RawInteger {
@@ -242,7 +255,9 @@ function toJsonText(body: Json): string {
 
 /** The recorded form of an answer: RawIntegers become digit strings. */
 function toRecorded(body: Json | string): unknown {
-  if (typeof body === 'string') return body;
+  if (typeof body === 'string') {
+    return body;
+  }
   return JSON.parse(JSON.stringify(body, (_key, value: unknown) => (value instanceof RawInteger ? value.digits : value)));
 }
 
@@ -281,16 +296,30 @@ function escapeCdata(value: string): string {
 /** Checks a message object against required fields; 47001 when the shape is wrong. */
 function checkObject(body: Json, key: string, fields: string[]): Answer | null {
   const object = body[key];
-  if (!isObject(object)) return error(47001);
+  if (!isObject(object)) {
+    return error(47001);
+  }
   for (const field of fields) {
     const value = object[field];
-    if (value === undefined || value === null || value === '') return error(47001);
+    if (value === undefined || value === null || value === '') {
+      return error(47001);
+    }
   }
   return null;
 }
 
-interface TokenRecord { kind: 'stable' | 'classic'; expiresAt: number; revoked: boolean }
-interface Failure { errcode: number; remaining: number; errmsg?: string; httpStatus?: number; delayMs?: number }
+interface TokenRecord {
+  kind: 'stable' | 'classic';
+  expiresAt: number;
+  revoked: boolean;
+}
+interface Failure {
+  errcode: number;
+  remaining: number;
+  errmsg?: string;
+  httpStatus?: number;
+  delayMs?: number;
+}
 
 // === State and endpoints
 
@@ -357,45 +386,69 @@ class FakeAccount {
   }
 
   checkCredentials(grantType: unknown, appId: unknown, secret: unknown): Answer | null {
-    if (grantType !== 'client_credential') return error(40002);
-    if (appId !== this.opts.appId) return error(40013);
-    if (secret !== this.opts.appSecret) return error(40125);
+    if (grantType !== 'client_credential') {
+      return error(40002);
+    }
+    if (appId !== this.opts.appId) {
+      return error(40013);
+    }
+    if (secret !== this.opts.appSecret) {
+      return error(40125);
+    }
     return null;
   }
 
   stableTokenRoute(req: FakeRequest): Answer {
     const body = isObject(req.body) ? req.body : {};
     const bad = this.checkCredentials(body.grant_type, body.appid, body.secret);
-    if (bad) return bad;
+    if (bad) {
+      return bad;
+    }
     const current = this.stableToken ? this.tokens.get(this.stableToken) : undefined;
-    if (body.force_refresh === true && current) current.revoked = true;
+    if (body.force_refresh === true && current) {
+      current.revoked = true;
+    }
     const usable = current && !current.revoked && current.expiresAt - this.now() > STABLE_ROTATE_S * 1000;
     // Normal mode hands every instance the same token, so instances never knock each other out.
-    if (!usable || !this.stableToken) this.stableToken = this.issueToken('stable');
+    if (!usable || !this.stableToken) {
+      this.stableToken = this.issueToken('stable');
+    }
     return this.tokenAnswer(this.stableToken);
   }
 
   classicTokenRoute(req: FakeRequest): Answer {
     const bad = this.checkCredentials(req.query.grant_type, req.query.appid, req.query.secret);
-    if (bad) return bad;
+    if (bad) {
+      return bad;
+    }
     // Every classic call issues a new token; the previous one lives on for a 5-minute grace.
     const previous = this.classicToken ? this.tokens.get(this.classicToken) : undefined;
-    if (previous) previous.expiresAt = Math.min(previous.expiresAt, this.now() + CLASSIC_GRACE_MS);
+    if (previous) {
+      previous.expiresAt = Math.min(previous.expiresAt, this.now() + CLASSIC_GRACE_MS);
+    }
     this.classicToken = this.issueToken('classic');
     return this.tokenAnswer(this.classicToken);
   }
 
   checkToken(token: string | undefined): Answer | null {
-    if (!token) return error(41001);
+    if (!token) {
+      return error(41001);
+    }
     const record = this.tokens.get(token);
-    if (!record || record.revoked) return error(40001);
-    if (record.expiresAt <= this.now()) return error(42001);
+    if (!record || record.revoked) {
+      return error(40001);
+    }
+    if (record.expiresAt <= this.now()) {
+      return error(42001);
+    }
     return null;
   }
 
   expireAll(): void {
     const now = this.now();
-    for (const record of this.tokens.values()) record.expiresAt = Math.min(record.expiresAt, now);
+    for (const record of this.tokens.values()) {
+      record.expiresAt = Math.min(record.expiresAt, now);
+    }
   }
 
   // --- fans and deliveries
@@ -429,28 +482,50 @@ class FakeAccount {
 
   customSend(req: FakeRequest): Answer {
     const body = req.body;
-    if (!isObject(body)) return error(44002);
-    if (!isOpenId(body.touser)) return error(40003);
+    if (!isObject(body)) {
+      return error(44002);
+    }
+    if (!isOpenId(body.touser)) {
+      return error(40003);
+    }
     const msgtype = body.msgtype;
-    if (typeof msgtype !== 'string' || !(msgtype in CUSTOM_FIELDS)) return error(40008);
+    if (typeof msgtype !== 'string' || !(msgtype in CUSTOM_FIELDS)) {
+      return error(40008);
+    }
     const bad = checkObject(body, msgtype, CUSTOM_FIELDS[msgtype] ?? []);
-    if (bad) return bad;
+    if (bad) {
+      return bad;
+    }
     if (msgtype === 'news') {
       const articles = (body.news as Json).articles;
-      if (!Array.isArray(articles) || articles.length === 0) return error(47001);
-      if (articles.length > 1) return error(45008);
+      if (!Array.isArray(articles) || articles.length === 0) {
+        return error(47001);
+      }
+      if (articles.length > 1) {
+        return error(45008);
+      }
     }
-    if (!this.fan(body.touser).subscribe) return error(45015);
+    if (!this.fan(body.touser).subscribe) {
+      return error(45015);
+    }
     this.deliver(body.touser, 'custom', body);
     return OK;
   }
 
   typing(req: FakeRequest): Answer {
     const body = req.body;
-    if (!isObject(body)) return error(44002);
-    if (!isOpenId(body.touser)) return error(40003);
-    if (body.command !== 'Typing' && body.command !== 'CancelTyping') return error(45072);
-    if (!this.fan(body.touser).subscribe) return error(45015);
+    if (!isObject(body)) {
+      return error(44002);
+    }
+    if (!isOpenId(body.touser)) {
+      return error(40003);
+    }
+    if (body.command !== 'Typing' && body.command !== 'CancelTyping') {
+      return error(45072);
+    }
+    if (!this.fan(body.touser).subscribe) {
+      return error(45015);
+    }
     return OK;
   }
 
@@ -458,11 +533,17 @@ class FakeAccount {
 
   checkMassContent(body: Json): Answer | null {
     const msgtype = body.msgtype;
-    if (typeof msgtype !== 'string' || !(msgtype in MASS_OBJECTS)) return error(40008);
+    if (typeof msgtype !== 'string' || !(msgtype in MASS_OBJECTS)) {
+      return error(40008);
+    }
     const spec = MASS_OBJECTS[msgtype];
-    if (!spec) return error(40008);
+    if (!spec) {
+      return error(40008);
+    }
     // Older docs send a single image as `image.media_id`; accept both forms.
-    if (msgtype === 'image' && isObject(body.image) && typeof body.image.media_id === 'string') return null;
+    if (msgtype === 'image' && isObject(body.image) && typeof body.image.media_id === 'string') {
+      return null;
+    }
     return checkObject(body, spec.key, spec.fields);
   }
 
@@ -478,8 +559,12 @@ class FakeAccount {
     const clientMsgId =
       typeof body.clientmsgid === 'string' && body.clientmsgid !== ''
         ? body.clientmsgid
-        : createHash('sha1').update(JSON.stringify([endpoint, audience, body.filter ?? null, content])).digest('hex');
-    if (Buffer.byteLength(clientMsgId, 'utf8') > 64) return error(45067);
+        : createHash('sha1')
+            .update(JSON.stringify([endpoint, audience, body.filter ?? null, content]))
+            .digest('hex');
+    if (Buffer.byteLength(clientMsgId, 'utf8') > 64) {
+      return error(45067);
+    }
     const seen = this.clientMsgIds.get(clientMsgId);
     if (seen && now - seen.at < CLIENTMSGID_WINDOW_MS) {
       return { body: { errcode: 45065, errmsg: ERRMSG[45065] ?? '', msg_id: new RawInteger(seen.msgId) } };
@@ -493,42 +578,66 @@ class FakeAccount {
       const key = `${month}|${openId}`;
       const count = this.massCounts.get(key) ?? 0;
       // Unfollowed fans and fans at their 4-a-month limit are silently filtered (§6.1).
-      if (!this.fan(openId).subscribe || count >= MASS_PER_FAN_PER_MONTH) continue;
+      if (!this.fan(openId).subscribe || count >= MASS_PER_FAN_PER_MONTH) {
+        continue;
+      }
       this.massCounts.set(key, count + 1);
       this.deliver(openId, 'mass', content);
       deliveredTo.push(openId);
     }
     this.jobs.set(msgId, {
-      msgId, msgDataId, endpoint, openIds: audience, deliveredTo, clientMsgId, msgtype, content,
-      createdAt: new Date(now), status: 'SENDING',
+      msgId,
+      msgDataId,
+      endpoint,
+      openIds: audience,
+      deliveredTo,
+      clientMsgId,
+      msgtype,
+      content,
+      createdAt: new Date(now),
+      status: 'SENDING',
     });
     this.clientMsgIds.set(clientMsgId, { msgId, at: now });
     const answer: Json = { errcode: 0, errmsg: 'send job submission success', msg_id: new RawInteger(msgId) };
-    if (msgDataId !== undefined) answer.msg_data_id = msgDataId;
+    if (msgDataId !== undefined) {
+      answer.msg_data_id = msgDataId;
+    }
     return { body: answer };
   }
 
   massSend(req: FakeRequest): Answer {
     const body = req.body;
-    if (!isObject(body)) return error(44002);
+    if (!isObject(body)) {
+      return error(44002);
+    }
     const touser = body.touser;
-    if (!Array.isArray(touser) || touser.length < 2 || touser.length > 10000) return error(40032);
-    if (!touser.every(isOpenId)) return error(40003);
+    if (!Array.isArray(touser) || touser.length < 2 || touser.length > 10000) {
+      return error(40032);
+    }
+    if (!touser.every(isOpenId)) {
+      return error(40003);
+    }
     return this.checkMassContent(body) ?? this.createJob('send', body, [...new Set(touser)]);
   }
 
   massSendAll(req: FakeRequest): Answer {
     const body = req.body;
-    if (!isObject(body)) return error(44002);
+    if (!isObject(body)) {
+      return error(44002);
+    }
     const filter = body.filter;
-    if (!isObject(filter)) return error(47001);
+    if (!isObject(filter)) {
+      return error(47001);
+    }
     let audience: string[];
     if (filter.is_to_all === true) {
       audience = [...this.fans.values()].filter((fan) => fan.subscribe).map((fan) => fan.openId);
     } else {
       const tagId = Number(filter.tag_id ?? filter.group_id);
       const members = this.tagMembers.get(tagId);
-      if (!members) return error(40050);
+      if (!members) {
+        return error(40050);
+      }
       audience = [...members];
     }
     return this.checkMassContent(body) ?? this.createJob('sendall', body, audience);
@@ -536,11 +645,17 @@ class FakeAccount {
 
   massPreview(req: FakeRequest): Answer {
     const body = req.body;
-    if (!isObject(body)) return error(44002);
+    if (!isObject(body)) {
+      return error(44002);
+    }
     const bad = this.checkMassContent(body);
-    if (bad) return bad;
+    if (bad) {
+      return bad;
+    }
     if (isOpenId(body.touser)) {
-      if (!this.fan(body.touser).subscribe) return error(43004);
+      if (!this.fan(body.touser).subscribe) {
+        return error(43004);
+      }
       this.deliver(body.touser, 'preview', this.massContent(body));
     } else if (typeof body.towxname !== 'string' || body.towxname === '') {
       return error(40003);
@@ -549,21 +664,27 @@ class FakeAccount {
   }
 
   findJob(body: unknown): FakeMassJob | undefined {
-    if (!isObject(body)) return undefined;
+    if (!isObject(body)) {
+      return undefined;
+    }
     const id = body.msg_id;
     return typeof id === 'string' || typeof id === 'number' ? this.jobs.get(String(id)) : undefined;
   }
 
   massGet(req: FakeRequest): Answer {
     const job = this.findJob(req.body);
-    if (!job) return error(40097);
+    if (!job) {
+      return error(40097);
+    }
     return { body: { msg_id: new RawInteger(job.msgId), msg_status: job.status } };
   }
 
   massDelete(req: FakeRequest): Answer {
     const job = this.findJob(req.body);
     // Only article and video sends can be deleted (§6.7).
-    if (!job || (job.msgtype !== 'mpnews' && job.msgtype !== 'mpvideo')) return error(40097);
+    if (!job || (job.msgtype !== 'mpnews' && job.msgtype !== 'mpvideo')) {
+      return error(40097);
+    }
     job.status = 'DELETE';
     return OK;
   }
@@ -571,8 +692,12 @@ class FakeAccount {
   massSpeed(req: FakeRequest): Answer {
     if (req.path.endsWith('/set')) {
       const speed = isObject(req.body) ? req.body.speed : undefined;
-      if (speed === undefined) return error(45084);
-      if (typeof speed !== 'number' || !Number.isInteger(speed) || speed < 0 || speed > 4) return error(45083);
+      if (speed === undefined) {
+        return error(45084);
+      }
+      if (typeof speed !== 'number' || !Number.isInteger(speed) || speed < 0 || speed > 4) {
+        return error(45083);
+      }
       this.speed = speed;
       return OK;
     }
@@ -585,10 +710,18 @@ class FakeAccount {
   tagCreate(req: FakeRequest): Answer {
     const tag = isObject(req.body) ? req.body.tag : undefined;
     const name = isObject(tag) ? tag.name : undefined;
-    if (typeof name !== 'string' || name.trim() === '') return error(45157);
-    if (Buffer.byteLength(name, 'utf8') > 30) return error(45158);
-    if ([...this.tags.values()].includes(name)) return error(45157);
-    if (this.tags.size >= MAX_TAGS) return error(45056);
+    if (typeof name !== 'string' || name.trim() === '') {
+      return error(45157);
+    }
+    if (Buffer.byteLength(name, 'utf8') > 30) {
+      return error(45158);
+    }
+    if ([...this.tags.values()].includes(name)) {
+      return error(45157);
+    }
+    if (this.tags.size >= MAX_TAGS) {
+      return error(45056);
+    }
     const id = this.nextTagId++;
     this.tags.set(id, name);
     this.tagMembers.set(id, new Set());
@@ -602,12 +735,22 @@ class FakeAccount {
 
   tagUpdate(req: FakeRequest): Answer {
     const tag = isObject(req.body) ? req.body.tag : undefined;
-    if (!isObject(tag) || typeof tag.id !== 'number' || typeof tag.name !== 'string') return error(47001);
-    if (tag.id <= SYSTEM_TAG_ID) return error(45058);
-    if (!this.tags.has(tag.id)) return error(45159);
-    if (Buffer.byteLength(tag.name, 'utf8') > 30) return error(45158);
+    if (!isObject(tag) || typeof tag.id !== 'number' || typeof tag.name !== 'string') {
+      return error(47001);
+    }
+    if (tag.id <= SYSTEM_TAG_ID) {
+      return error(45058);
+    }
+    if (!this.tags.has(tag.id)) {
+      return error(45159);
+    }
+    if (Buffer.byteLength(tag.name, 'utf8') > 30) {
+      return error(45158);
+    }
     const clash = [...this.tags].some(([id, name]) => name === tag.name && id !== tag.id);
-    if (clash) return error(45157);
+    if (clash) {
+      return error(45157);
+    }
     this.tags.set(tag.id, tag.name);
     return OK;
   }
@@ -615,10 +758,18 @@ class FakeAccount {
   tagDelete(req: FakeRequest): Answer {
     const tag = isObject(req.body) ? req.body.tag : undefined;
     const id = isObject(tag) ? tag.id : undefined;
-    if (typeof id !== 'number') return error(47001);
-    if (id <= SYSTEM_TAG_ID) return error(45058);
-    if (!this.tags.has(id)) return error(45159);
-    for (const openId of this.tagMembers.get(id) ?? []) this.fanTags.get(openId)?.delete(id);
+    if (typeof id !== 'number') {
+      return error(47001);
+    }
+    if (id <= SYSTEM_TAG_ID) {
+      return error(45058);
+    }
+    if (!this.tags.has(id)) {
+      return error(45159);
+    }
+    for (const openId of this.tagMembers.get(id) ?? []) {
+      this.fanTags.get(openId)?.delete(id);
+    }
     this.tags.delete(id);
     this.tagMembers.delete(id);
     return OK;
@@ -626,13 +777,21 @@ class FakeAccount {
 
   batchTagging(req: FakeRequest, add: boolean): Answer {
     const body = req.body;
-    if (!isObject(body)) return error(44002);
+    if (!isObject(body)) {
+      return error(44002);
+    }
     const list = body.openid_list;
-    if (!Array.isArray(list) || list.length === 0 || list.length > 50) return error(40032);
-    if (!list.every(isOpenId)) return error(40003);
+    if (!Array.isArray(list) || list.length === 0 || list.length > 50) {
+      return error(40032);
+    }
+    if (!list.every(isOpenId)) {
+      return error(40003);
+    }
     const tagId = body.tagid;
     const members = typeof tagId === 'number' ? this.tagMembers.get(tagId) : undefined;
-    if (typeof tagId !== 'number' || !members) return error(45159);
+    if (typeof tagId !== 'number' || !members) {
+      return error(45159);
+    }
     // Check the whole batch first: WeChat applies a batch all or nothing.
     if (add && list.some((openId) => !this.fanTags.get(openId)?.has(tagId) && (this.fanTags.get(openId)?.size ?? 0) >= MAX_TAGS_PER_FAN)) {
       return error(45059);
@@ -654,14 +813,18 @@ class FakeAccount {
 
   tagIdList(req: FakeRequest): Answer {
     const openId = isObject(req.body) ? req.body.openid : undefined;
-    if (!isOpenId(openId)) return error(40003);
+    if (!isOpenId(openId)) {
+      return error(40003);
+    }
     return { body: { tagid_list: [...(this.fanTags.get(openId) ?? [])] } };
   }
 
   tagFans(req: FakeRequest): Answer {
     const body = isObject(req.body) ? req.body : {};
     const members = typeof body.tagid === 'number' ? this.tagMembers.get(body.tagid) : undefined;
-    if (!members) return error(45159);
+    if (!members) {
+      return error(45159);
+    }
     return this.page([...members], typeof body.next_openid === 'string' ? body.next_openid : '', false);
   }
 
@@ -670,7 +833,9 @@ class FakeAccount {
     const start = next ? all.indexOf(next) + 1 : 0;
     const slice = start > 0 || !next ? all.slice(start, start + 10000) : [];
     const answer: Json = withTotal ? { total: all.length, count: slice.length } : { count: slice.length };
-    if (slice.length > 0) answer.data = { openid: slice };
+    if (slice.length > 0) {
+      answer.data = { openid: slice };
+    }
     answer.next_openid = slice.at(-1) ?? '';
     return { body: answer };
   }
@@ -678,15 +843,31 @@ class FakeAccount {
   // --- users (WECHAT.md §7.3, §7.4)
 
   userInfo(openId: unknown): Json | null {
-    if (!isOpenId(openId)) return null;
+    if (!isOpenId(openId)) {
+      return null;
+    }
     const fan = this.fan(openId);
-    if (!fan.subscribe) return { subscribe: 0, openid: openId };
+    if (!fan.subscribe) {
+      return { subscribe: 0, openid: openId };
+    }
     // Nickname, avatar, sex and region are blanked since 2021 (§7.3); the fake answers the same.
     return {
-      subscribe: 1, openid: openId, nickname: '', sex: 0, language: fan.language, city: '', province: '', country: '',
-      headimgurl: '', subscribe_time: fan.subscribeTime, remark: fan.remark, groupid: 0,
-      tagid_list: [...(this.fanTags.get(openId) ?? [])], subscribe_scene: fan.subscribeScene,
-      qr_scene: fan.qrScene, qr_scene_str: fan.qrSceneStr,
+      subscribe: 1,
+      openid: openId,
+      nickname: '',
+      sex: 0,
+      language: fan.language,
+      city: '',
+      province: '',
+      country: '',
+      headimgurl: '',
+      subscribe_time: fan.subscribeTime,
+      remark: fan.remark,
+      groupid: 0,
+      tagid_list: [...(this.fanTags.get(openId) ?? [])],
+      subscribe_scene: fan.subscribeScene,
+      qr_scene: fan.qrScene,
+      qr_scene_str: fan.qrSceneStr,
     };
   }
 
@@ -697,11 +878,15 @@ class FakeAccount {
 
   userBatchGet(req: FakeRequest): Answer {
     const list = isObject(req.body) ? req.body.user_list : undefined;
-    if (!Array.isArray(list) || list.length === 0 || list.length > 100) return error(40032);
+    if (!Array.isArray(list) || list.length === 0 || list.length > 100) {
+      return error(40032);
+    }
     const infos: Json[] = [];
     for (const item of list) {
       const info = isObject(item) ? this.userInfo(item.openid) : null;
-      if (!info) return error(40003);
+      if (!info) {
+        return error(40003);
+      }
       infos.push(info);
     }
     return { body: { user_info_list: infos } };
@@ -716,14 +901,18 @@ class FakeAccount {
 
   mediaUpload(req: FakeRequest): Answer {
     const type = req.query.type ?? '';
-    if (!['image', 'voice', 'video', 'thumb'].includes(type)) return error(40004);
+    if (!['image', 'voice', 'video', 'thumb'].includes(type)) {
+      return error(40004);
+    }
     const mediaId = `FAKE_MEDIA_${randomBytes(16).toString('hex')}`;
     return { body: { type, media_id: mediaId, created_at: Math.floor(this.now() / 1000) } };
   }
 
   quotaGet(req: FakeRequest): Answer {
     const cgiPath = isObject(req.body) ? req.body.cgi_path : undefined;
-    if (typeof cgiPath !== 'string' || !cgiPath.startsWith('/')) return error(40097);
+    if (typeof cgiPath !== 'string' || !cgiPath.startsWith('/')) {
+      return error(40097);
+    }
     const today = dayKey(new Date(this.now()));
     const used = this.calls.filter((call) => call.path === cgiPath && dayKey(call.at) === today).length;
     const limit = DAILY_LIMITS[cgiPath] ?? 1_000_000;
@@ -770,7 +959,9 @@ async function readBody(req: http.IncomingMessage, limit = 20 * 1024 * 1024): Pr
   for await (const chunk of req) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buffer.length;
-    if (size > limit) throw new Error('body too large');
+    if (size > limit) {
+      throw new Error('body too large');
+    }
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
@@ -783,8 +974,12 @@ function send(res: http.ServerResponse, status: number, text: string, contentTyp
 
 function redactQuery(query: Record<string, string>): Record<string, string> {
   const copy = { ...query };
-  if (copy.access_token !== undefined) copy.access_token = '***';
-  if (copy.secret !== undefined) copy.secret = '***';
+  if (copy.access_token !== undefined) {
+    copy.access_token = '***';
+  }
+  if (copy.secret !== undefined) {
+    copy.secret = '***';
+  }
   return copy;
 }
 
@@ -838,9 +1033,13 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
   const takeFailure = (path: string): Failure | undefined => {
     const queue = account.failures.get(path);
     const failure = queue?.[0];
-    if (!queue || !failure) return undefined;
+    if (!queue || !failure) {
+      return undefined;
+    }
     failure.remaining -= 1;
-    if (failure.remaining <= 0) queue.shift();
+    if (failure.remaining <= 0) {
+      queue.shift();
+    }
     return failure;
   };
 
@@ -848,7 +1047,9 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
     const at = clock.now();
     const base = { at, method: req.method, path: req.path, query: redactQuery(req.query), body: redactBody(req.body) };
     const failure = takeFailure(req.path);
-    if (failure?.delayMs) await delay(failure.delayMs);
+    if (failure?.delayMs) {
+      await delay(failure.delayMs);
+    }
     if (failure && failure.errcode !== 0) {
       const status = failure.httpStatus ?? 200;
       if (status >= 500) {
@@ -864,8 +1065,11 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
     }
     const route = routes.get(req.path);
     let answer: Answer;
-    if (!route) answer = error(40066);
-    else answer = checkRoute(route, req, parseError) ?? route.handle(req);
+    if (!route) {
+      answer = error(40066);
+    } else {
+      answer = checkRoute(route, req, parseError) ?? route.handle(req);
+    }
     const text = typeof answer.body === 'string' ? answer.body : toJsonText(answer.body);
     send(res, answer.status ?? 200, text, answer.contentType);
     const errcode = typeof answer.body === 'string' ? 0 : Number(answer.body.errcode ?? 0);
@@ -873,11 +1077,17 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
   };
 
   const checkRoute = (route: Route, req: FakeRequest, parseError: boolean): Answer | null => {
-    if (route.method === 'GET' && req.method !== 'GET') return error(43001);
-    if (route.method === 'POST' && req.method !== 'POST') return error(43002);
+    if (route.method === 'GET' && req.method !== 'GET') {
+      return error(43001);
+    }
+    if (route.method === 'POST' && req.method !== 'POST') {
+      return error(43002);
+    }
     if (route.auth) {
       const bad = account.checkToken(req.query.access_token);
-      if (bad) return bad;
+      if (bad) {
+        return bad;
+      }
     }
     // Handlers answer 44002 themselves where a body is required (speed/get may come empty).
     return parseError ? error(47001) : null;
@@ -903,7 +1113,9 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
     },
     expireToken: () => account.expireAll(),
     pushMassSendJobFinish: async (msgId, counts = {}) => {
-      if (!options.callback) throw new Error('startFakeWechatApi: no callback configured, cannot push MASSSENDJOBFINISH');
+      if (!options.callback) {
+        throw new Error('startFakeWechatApi: no callback configured, cannot push MASSSENDJOBFINISH');
+      }
       const job = account.jobs.get(msgId);
       const delivered = job?.deliveredTo.length ?? 0;
       const full: Required<MassJobFinishCounts> = {
@@ -913,7 +1125,9 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
         sentCount: counts.sentCount ?? delivered,
         errorCount: counts.errorCount ?? 0,
       };
-      if (job && job.status === 'SENDING') job.status = full.status === 'send success' ? 'SEND_SUCCESS' : 'SEND_FAIL';
+      if (job && job.status === 'SENDING') {
+        job.status = full.status === 'send success' ? 'SEND_SUCCESS' : 'SEND_FAIL';
+      }
       const originalId = options.originalId ?? 'gh_fa4e00000000';
       const xml = massFinishXml(originalId, Math.floor(clock.now().getTime() / 1000), msgId, full);
       const { url, token, aesKey } = options.callback;
@@ -926,18 +1140,23 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
         query = signQuery(token, { encrypt });
       }
       const target = new URL(url);
-      for (const [key, value] of Object.entries(query)) target.searchParams.set(key, String(value));
+      for (const [key, value] of Object.entries(query)) {
+        target.searchParams.set(key, String(value));
+      }
       target.searchParams.set('openid', 'mphelper');
       const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: payload });
       await response.text();
-      if (!response.ok) throw new Error(`MASSSENDJOBFINISH push to ${options.callback.url} answered HTTP ${response.status}`);
+      if (!response.ok) {
+        throw new Error(`MASSSENDJOBFINISH push to ${options.callback.url} answered HTTP ${response.status}`);
+      }
     },
     reset: () => account.reset(),
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((err) => (err ? reject(err) : resolve()));
-      // fetch keeps connections alive; without this close() waits for them to time out.
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // fetch keeps connections alive; without this close() waits for them to time out.
+        server.closeAllConnections();
+      }),
   };
 
   const control = createControl(api, account);
@@ -950,8 +1169,9 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
       let body: unknown;
       let parseError = false;
       const isMedia = url.pathname === '/cgi-bin/media/upload';
-      if (isMedia) body = raw.length > 0 ? { bytes: raw.length } : undefined;
-      else if (raw.length > 0) {
+      if (isMedia) {
+        body = raw.length > 0 ? { bytes: raw.length } : undefined;
+      } else if (raw.length > 0) {
         try {
           body = parseJsonBody(raw.toString('utf8'));
         } catch {
@@ -960,10 +1180,15 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
         }
       }
       const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname.replace(/\/+$/, '') || '/', query, body };
-      if (request.path.startsWith('/__fake/')) await control(request, res);
-      else await answerApi(request, res, parseError);
+      if (request.path.startsWith('/__fake/')) {
+        await control(request, res);
+      } else {
+        await answerApi(request, res, parseError);
+      }
     })().catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, JSON.stringify({ error: String(err) }));
+      if (!res.headersSent) {
+        send(res, 500, JSON.stringify({ error: String(err) }));
+      }
     });
   });
 
@@ -997,7 +1222,9 @@ function createControl(api: FakeWechatApi, account: FakeAccount) {
         reply({
           tags: [...account.tags].map(([id, name]) => ({ id, name, members: [...(account.tagMembers.get(id) ?? [])] })),
           fans: [...account.fans.values()],
-          massJobs: api.massJobs().map(({ deliveredTo, openIds, ...job }) => ({ ...job, total: openIds.length, delivered: deliveredTo.length })),
+          massJobs: api
+            .massJobs()
+            .map(({ deliveredTo, openIds, ...job }) => ({ ...job, total: openIds.length, delivered: deliveredTo.length })),
         });
         return;
       case 'POST /__fake/fail': {
@@ -1007,7 +1234,9 @@ function createControl(api: FakeWechatApi, account: FakeAccount) {
         }
         const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
         api.failNext(body.path, body.errcode, {
-          times: num(body.times), httpStatus: num(body.httpStatus), delayMs: num(body.delayMs),
+          times: num(body.times),
+          httpStatus: num(body.httpStatus),
+          delayMs: num(body.delayMs),
           errmsg: typeof body.errmsg === 'string' ? body.errmsg : undefined,
         });
         reply({ ok: true });

@@ -9,7 +9,9 @@ import { startFakeWechatApi, type RecordedCall } from './fake-wechat-api.js';
 
 const USAGE = `usage: npm run fake-wechat -- [--port 3900] [--callback URL --token TOKEN [--aes-key KEY]] [--appid ID] [--secret S]`;
 
-const color = process.stdout.isTTY ? (code: number, text: string) => `\u001b[${code}m${text}\u001b[0m` : (_code: number, text: string) => text;
+const color = process.stdout.isTTY
+  ? (code: number, text: string) => `\u001b[${code}m${text}\u001b[0m`
+  : (_code: number, text: string) => text;
 
 /** One line per call: time, method, path, errcode, a short body. */
 function formatCall(call: RecordedCall): string {
@@ -38,7 +40,9 @@ async function main(): Promise<void> {
     return;
   }
   const token = values.token ?? process.env.WECHAT_TOKEN;
-  if (values.callback && !token) throw new Error(`--callback needs --token (or WECHAT_TOKEN)\n${USAGE}`);
+  if (values.callback && !token) {
+    throw new Error(`--callback needs --token (or WECHAT_TOKEN)\n${USAGE}`);
+  }
   const aesKey = values['aes-key'] ?? process.env.WECHAT_AES_KEY;
   const fake = await startFakeWechatApi({
     port: Number(values.port),

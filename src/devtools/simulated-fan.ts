@@ -70,7 +70,9 @@ function nextMsgId(): string {
 /** Parses a passive reply to its `<xml>` element, or null when it is not a reply XML. */
 export function parseReplyXml(xml: string): Record<string, unknown> | null {
   const trimmed = xml.trim();
-  if (trimmed === '' || trimmed === 'success' || !trimmed.startsWith('<')) return null;
+  if (trimmed === '' || trimmed === 'success' || !trimmed.startsWith('<')) {
+    return null;
+  }
   const parsed: unknown = replyParser.parse(trimmed);
   const root = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).xml : undefined;
   return typeof root === 'object' && root !== null ? (root as Record<string, unknown>) : null;
@@ -88,7 +90,9 @@ export class SimulatedFan {
     this.openId = options.openId;
     this.mode = options.mode ?? (options.aesKey ? 'safe' : 'plain');
     if (this.mode !== 'plain') {
-      if (!options.aesKey || !options.appId) throw new TypeError(`${this.mode} mode needs aesKey and appId`);
+      if (!options.aesKey || !options.appId) {
+        throw new TypeError(`${this.mode} mode needs aesKey and appId`);
+      }
       this.crypto = new WechatCrypto({ appId: options.appId, aesKey: options.aesKey });
     }
     this.fetcher = options.fetch ?? globalThis.fetch;
@@ -134,7 +138,9 @@ export class SimulatedFan {
   /** A voice message; `recognition` is the speech-to-text WeChat adds when enabled. */
   voice(recognition?: string): Promise<SimulatedReply> {
     const fields: CallbackFields = { MediaId: `SIM_VOICE_${nextMsgId()}`, Format: 'amr' };
-    if (recognition !== undefined) fields.Recognition = recognition;
+    if (recognition !== undefined) {
+      fields.Recognition = recognition;
+    }
     return this.message('voice', fields);
   }
 
@@ -165,7 +171,9 @@ export class SimulatedFan {
     }
     // WeChat also passes the sender's openid in the query string.
     const url = new URL(this.options.url);
-    for (const [key, value] of Object.entries({ ...query, openid: this.openId })) url.searchParams.set(key, value);
+    for (const [key, value] of Object.entries({ ...query, openid: this.openId })) {
+      url.searchParams.set(key, value);
+    }
     const started = performance.now();
     const response = await this.fetcher(url, {
       method: 'POST',
@@ -192,11 +200,14 @@ export class SimulatedFan {
     if (status !== 200 || !text.includes('<Encrypt>')) {
       return { ...base, reply: status === 200 ? parseReplyXml(text) : null };
     }
-    if (!this.crypto) throw new Error('the server answered an encrypted reply but no aesKey is configured');
+    if (!this.crypto) {
+      throw new Error('the server answered an encrypted reply but no aesKey is configured');
+    }
     const { encrypt } = parseEncryptedEnvelope(text);
     const envelope = parseReplyXml(text) ?? {};
     const signatureValid =
-      computeMsgSignature(this.options.token, String(envelope.TimeStamp ?? ''), String(envelope.Nonce ?? ''), encrypt) === envelope.MsgSignature;
+      computeMsgSignature(this.options.token, String(envelope.TimeStamp ?? ''), String(envelope.Nonce ?? ''), encrypt) ===
+      envelope.MsgSignature;
     const replyXml = this.crypto.decrypt(encrypt).message;
     return { ...base, replyXml, reply: parseReplyXml(replyXml), encrypted: true, signatureValid };
   }
@@ -209,7 +220,9 @@ function fakeTicket(scene: string): string {
 
 /** One line for humans: the text of a text reply, a short tag for the other kinds. */
 export function describeReply(reply: Record<string, unknown> | null): string {
-  if (!reply) return '(no passive reply)';
+  if (!reply) {
+    return '(no passive reply)';
+  }
   const str = (value: unknown): string => (typeof value === 'string' ? value : '');
   const media = (key: string): string => {
     const item = reply[key];

@@ -34,12 +34,16 @@ const clock = (): string => dim(new Date().toTimeString().slice(0, 8));
 
 /** One line for a message body the fake recorded (custom/send, mass, preview JSON). */
 function describeApiMessage(body: unknown): string {
-  if (typeof body !== 'object' || body === null) return String(body);
+  if (typeof body !== 'object' || body === null) {
+    return String(body);
+  }
   const msg = body as Record<string, unknown>;
   const type = typeof msg.msgtype === 'string' ? msg.msgtype : '?';
   const object = msg[type === 'image' && msg.images ? 'images' : type];
   const fields = typeof object === 'object' && object !== null ? (object as Record<string, unknown>) : {};
-  if (type === 'text') return String(fields.content ?? '');
+  if (type === 'text') {
+    return String(fields.content ?? '');
+  }
   if (type === 'msgmenu') {
     const items = Array.isArray(fields.list) ? fields.list : [];
     const lines = items.map((item) => {
@@ -67,7 +71,10 @@ class InboxPoller {
   private timer: NodeJS.Timeout | undefined;
   private warned = false;
 
-  constructor(private readonly fakeUrl: string, private readonly print: Printer) {}
+  constructor(
+    private readonly fakeUrl: string,
+    private readonly print: Printer,
+  ) {}
 
   /** Switches to an openid, skipping what it received before (old messages are not news). */
   async watch(openId: string): Promise<void> {
@@ -83,13 +90,18 @@ class InboxPoller {
     clearInterval(this.timer);
   }
 
-  private async fetchPage(openId: string, since: number): Promise<{ next: number; messages: { via: string; body: unknown }[] } | undefined> {
+  private async fetchPage(
+    openId: string,
+    since: number,
+  ): Promise<{ next: number; messages: { via: string; body: unknown }[] } | undefined> {
     try {
       const response = await fetch(`${this.fakeUrl}/__fake/messages?openid=${encodeURIComponent(openId)}&since=${since}`);
       this.warned = false;
       return (await response.json()) as { next: number; messages: { via: string; body: unknown }[] };
     } catch {
-      if (!this.warned) this.print(yellow(`(fake WeChat API at ${this.fakeUrl} is not answering; customer-service messages will not show)`));
+      if (!this.warned) {
+        this.print(yellow(`(fake WeChat API at ${this.fakeUrl} is not answering; customer-service messages will not show)`));
+      }
       this.warned = true;
       return undefined;
     }
@@ -98,7 +110,9 @@ class InboxPoller {
   private async poll(): Promise<void> {
     const openId = this.openId;
     const page = await this.fetchPage(openId, this.since);
-    if (!page || openId !== this.openId) return;
+    if (!page || openId !== this.openId) {
+      return;
+    }
     this.since = page.next;
     for (const message of page.messages) {
       this.print(`${clock()} ${cyan(VIA_LABEL[message.via] ?? `[${message.via}]`)} ${describeApiMessage(message.body)}`);
@@ -108,11 +122,17 @@ class InboxPoller {
 
 /** A readable reason; fetch hides the useful part (ECONNREFUSED, timeout) in `cause`. */
 function explain(err: unknown, url: string): string {
-  if (!(err instanceof Error)) return String(err);
+  if (!(err instanceof Error)) {
+    return String(err);
+  }
   const cause = err.cause instanceof Error ? err.cause : undefined;
   const code = cause && 'code' in cause ? String(cause.code) : '';
-  if (code === 'ECONNREFUSED') return `fanhook is not answering at ${url} (is it running?)`;
-  if (err.name === 'TimeoutError') return `no answer from ${url} in time`;
+  if (code === 'ECONNREFUSED') {
+    return `fanhook is not answering at ${url} (is it running?)`;
+  }
+  if (err.name === 'TimeoutError') {
+    return `no answer from ${url} in time`;
+  }
   return cause ? `${err.message}: ${cause.message}` : err.message;
 }
 
@@ -130,33 +150,59 @@ async function runAction(fan: SimulatedFan, line: string, print: Printer, poller
   const [name = '', ...args] = line.slice(1).trim().split(/\s+/);
   const rest = args.join(' ');
   const need = (value: string | undefined, usage: string): string => {
-    if (!value) throw new Error(`usage: ${usage}`);
+    if (!value) {
+      throw new Error(`usage: ${usage}`);
+    }
     return value;
   };
   let result: SimulatedReply | undefined;
   switch (name) {
-    case 'quit': case 'q': case 'exit': return false;
-    case 'help': print(HELP); return true;
+    case 'quit':
+    case 'q':
+    case 'exit':
+      return false;
+    case 'help':
+      print(HELP);
+      return true;
     case 'as':
       fan.openId = need(args[0], ':as OPENID');
       await poller?.watch(fan.openId);
       print(dim(`now speaking as ${fan.openId}`));
       return true;
-    case 'follow': result = await fan.follow(args[0]); break;
-    case 'unfollow': result = await fan.unfollow(); break;
-    case 'scan': result = await fan.scan(need(args[0], ':scan SCENE')); break;
-    case 'click': result = await fan.click(need(args[0], ':click KEY')); break;
-    case 'view': result = await fan.view(need(args[0], ':view URL')); break;
+    case 'follow':
+      result = await fan.follow(args[0]);
+      break;
+    case 'unfollow':
+      result = await fan.unfollow();
+      break;
+    case 'scan':
+      result = await fan.scan(need(args[0], ':scan SCENE'));
+      break;
+    case 'click':
+      result = await fan.click(need(args[0], ':click KEY'));
+      break;
+    case 'view':
+      result = await fan.view(need(args[0], ':view URL'));
+      break;
     case 'location': {
       const [lat, lng] = [Number(args[0]), Number(args[1])];
-      if (!Number.isFinite(lat) || !Number.isFinite(lng)) throw new Error('usage: :location LAT LNG [label]');
+      if (!Number.isFinite(lat) || !Number.isFinite(lng)) {
+        throw new Error('usage: :location LAT LNG [label]');
+      }
       result = await fan.location(lat, lng, args.slice(2).join(' '));
       break;
     }
-    case 'image': result = await fan.image(); break;
-    case 'voice': result = await fan.voice(rest || undefined); break;
-    case 'link': result = await fan.link(need(args[0], ':link URL')); break;
-    default: throw new Error(`unknown action :${name} — try :help`);
+    case 'image':
+      result = await fan.image();
+      break;
+    case 'voice':
+      result = await fan.voice(rest || undefined);
+      break;
+    case 'link':
+      result = await fan.link(need(args[0], ':link URL'));
+      break;
+    default:
+      throw new Error(`unknown action :${name} — try :help`);
   }
   showReply(print, result);
   return true;
@@ -179,15 +225,27 @@ function options() {
   });
   const env = process.env;
   const role = values.as;
-  if (role !== 'fan' && role !== 'admin' && role !== 'staff') throw new Error('--as must be fan, admin or staff');
+  if (role !== 'fan' && role !== 'admin' && role !== 'staff') {
+    throw new Error('--as must be fan, admin or staff');
+  }
   // Admin and staff are only openids fanhook knows by role; default to the first configured one.
-  const firstOf = (list: string | undefined): string | undefined => list?.split(',').map((s) => s.trim()).find(Boolean);
-  const defaultOpenId = { fan: 'oFAN1', admin: firstOf(env.ADMIN_OPENIDS) ?? 'oADMIN1', staff: firstOf(env.STAFF_OPENIDS) ?? 'oSTAFF1' }[role];
+  const firstOf = (list: string | undefined): string | undefined =>
+    list
+      ?.split(',')
+      .map((s) => s.trim())
+      .find(Boolean);
+  const defaultOpenId = { fan: 'oFAN1', admin: firstOf(env.ADMIN_OPENIDS) ?? 'oADMIN1', staff: firstOf(env.STAFF_OPENIDS) ?? 'oSTAFF1' }[
+    role
+  ];
   const token = values.token ?? env.WECHAT_TOKEN;
-  if (!token) throw new Error('--token (or WECHAT_TOKEN) is required: the callback token fanhook verifies');
+  if (!token) {
+    throw new Error('--token (or WECHAT_TOKEN) is required: the callback token fanhook verifies');
+  }
   const aesKey = values['aes-key'] ?? env.WECHAT_AES_KEY;
   const mode = (values.mode ?? (aesKey ? 'safe' : 'plain')) as CallbackMode;
-  if (!['plain', 'compatible', 'safe'].includes(mode)) throw new Error('--mode must be plain, compatible or safe');
+  if (!['plain', 'compatible', 'safe'].includes(mode)) {
+    throw new Error('--mode must be plain, compatible or safe');
+  }
   const apiBase = env.WECHAT_API_BASE;
   const fake = values.fake ?? (apiBase && /\/\/(127\.0\.0\.1|localhost)[:/]/.test(apiBase) ? apiBase : undefined);
   return {
@@ -208,7 +266,9 @@ function options() {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    console.log(`usage: npm run simulate -- --as fan|admin|staff --openid oFAN1 [--url URL] [--token T] [--aes-key K --appid ID] [--mode safe|compatible|plain] [--fake URL]\n${HELP}`);
+    console.log(
+      `usage: npm run simulate -- --as fan|admin|staff --openid oFAN1 [--url URL] [--token T] [--aes-key K --appid ID] [--mode safe|compatible|plain] [--fake URL]\n${HELP}`,
+    );
     return;
   }
   const opts = options();
@@ -222,7 +282,9 @@ async function main(): Promise<void> {
       readline.cursorTo(process.stdout, 0);
     }
     console.log(text);
-    if (tty) rl.prompt(true);
+    if (tty) {
+      rl.prompt(true);
+    }
   };
   const poller = opts.fake ? new InboxPoller(opts.fake, print) : undefined;
   console.log(
@@ -239,23 +301,29 @@ async function main(): Promise<void> {
   });
   rl.on('line', (raw) => {
     const line = raw.trim();
-    queue = queue.then(async (running) => {
-      if (!running || line === '') return running;
-      try {
-        if (line.startsWith(':')) {
-          const goOn = await runAction(fan, line, print, poller);
-          if (!goOn) rl.close();
-          return goOn;
+    queue = queue
+      .then(async (running) => {
+        if (!running || line === '') {
+          return running;
         }
-        showReply(print, await fan.sendText(line));
-      } catch (err) {
-        print(red(explain(err, opts.fan.url)));
-      }
-      return true;
-    }).finally(() => {
-      setPrompt();
-      rl.prompt();
-    });
+        try {
+          if (line.startsWith(':')) {
+            const goOn = await runAction(fan, line, print, poller);
+            if (!goOn) {
+              rl.close();
+            }
+            return goOn;
+          }
+          showReply(print, await fan.sendText(line));
+        } catch (err) {
+          print(red(explain(err, opts.fan.url)));
+        }
+        return true;
+      })
+      .finally(() => {
+        setPrompt();
+        rl.prompt();
+      });
   });
   // Piped input closes stdin right after the last line; finish what is queued before leaving.
   rl.on('close', () => {

@@ -11,7 +11,12 @@
 import type { Query, Schema } from 'mongoose';
 import { FanIdCache } from './fan-id-cache.js';
 
-const REWRITTEN: Array<'findOne' | 'findOneAndUpdate' | 'updateOne' | 'deleteOne'> = ['findOne', 'findOneAndUpdate', 'updateOne', 'deleteOne'];
+const REWRITTEN: Array<'findOne' | 'findOneAndUpdate' | 'updateOne' | 'deleteOne'> = [
+  'findOne',
+  'findOneAndUpdate',
+  'updateOne',
+  'deleteOne',
+];
 
 /** Installs the rewrite on `schema` (the Fan schema). */
 export function fanIdFilters(schema: Schema): void {

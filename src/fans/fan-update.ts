@@ -21,7 +21,12 @@ export interface FanUpdateOptions {
   interests?: readonly InterestDefinition[];
 }
 
-type Parts = { set: Record<string, unknown>; inc: Record<string, number>; push: Record<string, unknown>; setOnInsert: Record<string, unknown> };
+type Parts = {
+  set: Record<string, unknown>;
+  inc: Record<string, number>;
+  push: Record<string, unknown>;
+  setOnInsert: Record<string, unknown>;
+};
 
 /** The update for `message` received at `now`. */
 export function buildFanUpdate(message: InboundMessage, now: Date, options: FanUpdateOptions = {}): UpdateQuery<Fan> {
@@ -59,7 +64,10 @@ function addKindFacts(parts: Parts, message: InboundMessage, now: Date, day: num
     case 'subscribe':
       Object.assign(parts.set, { subscribed: true, subscribedAt: now, activity: 'new' });
       parts.inc['followCount'] = 1;
-      parts.push['subscriptionHistory'] = { $each: [{ event: 'subscribe', at: now, ...(message.scene ? { scene: message.scene } : {}) }], $slice: -MAX_SUBSCRIPTION_HISTORY };
+      parts.push['subscriptionHistory'] = {
+        $each: [{ event: 'subscribe', at: now, ...(message.scene ? { scene: message.scene } : {}) }],
+        $slice: -MAX_SUBSCRIPTION_HISTORY,
+      };
       if (message.scene) {
         parts.set['source'] = message.scene;
         parts.setOnInsert['firstSource'] = message.scene;
@@ -94,7 +102,10 @@ function addKindFacts(parts: Parts, message: InboundMessage, now: Date, day: num
   }
 }
 
-function locationOf(message: Extract<InboundMessage, { kind: 'location' | 'location_report' | 'menu_location_select' }>, now: Date): Fan['location'] {
+function locationOf(
+  message: Extract<InboundMessage, { kind: 'location' | 'location_report' | 'menu_location_select' }>,
+  now: Date,
+): Fan['location'] {
   const { latitude, longitude } = message;
   const label = message.kind === 'location_report' ? undefined : message.label || undefined;
   const region = provinceOf(latitude, longitude);

@@ -39,7 +39,10 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
       cleanup();
       reject(new AppError(`body could not be read: ${error.message}`, { code: 'bad_body', status: 400 }));
     };
-    const timer = setTimeout(() => fail(new AppError('body not received in time', { code: 'body_timeout', status: 408 })), options.timeoutMs);
+    const timer = setTimeout(
+      () => fail(new AppError('body not received in time', { code: 'body_timeout', status: 408 })),
+      options.timeoutMs,
+    );
     const cleanup = (): void => {
       clearTimeout(timer);
       req.off('data', onData);

@@ -57,13 +57,13 @@ export class InteractionStore {
     const inserted = await this.inserts.add({
       _id: id,
       dedupeKey,
-        openId: message.fromUserName,
-        kind: message.kind,
-        msgType: message.msgType,
-        event: message.event,
-        sentAt: new Date(message.createTime * 1000),
-        receivedAt: now,
-        payload: message.raw,
+      openId: message.fromUserName,
+      kind: message.kind,
+      msgType: message.msgType,
+      event: message.event,
+      sentAt: new Date(message.createTime * 1000),
+      receivedAt: now,
+      payload: message.raw,
       status: 'processing',
       leaseUntil: new Date(now.getTime() + this.leaseMs),
     });
@@ -117,6 +117,9 @@ export class InteractionStore {
   /** Records that handling threw; the stored message stays for inspection and replay. */
   async fail(id: Types.ObjectId, error: unknown, outcome: ReplyOutcome): Promise<void> {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await this.updates.add({ id, set: { status: 'failed', error: text.slice(0, 2000), reply: outcome.reply, replyMode: outcome.replyMode } });
+    await this.updates.add({
+      id,
+      set: { status: 'failed', error: text.slice(0, 2000), reply: outcome.reply, replyMode: outcome.replyMode },
+    });
   }
 }

@@ -30,7 +30,10 @@ function writeErrorsOf(error: unknown): WriteErrorLike[] | undefined {
 }
 
 /** Inserts `docs`; each result says whether the unique dedupeKey refused it as a duplicate. */
-export async function insertBatch<T extends Document>(collection: Collection<Document>, docs: T[]): Promise<Array<'inserted' | 'duplicate' | Error>> {
+export async function insertBatch<T extends Document>(
+  collection: Collection<Document>,
+  docs: T[],
+): Promise<Array<'inserted' | 'duplicate' | Error>> {
   const results: Array<'inserted' | 'duplicate' | Error> = docs.map(() => 'inserted');
   try {
     await collection.insertMany(docs, { ordered: false });

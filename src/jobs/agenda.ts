@@ -17,7 +17,9 @@ export interface CreateAgendaOptions {
 
 /** Retries with exponential backoff, but never after a PermanentJobError (STYLE.md §5.5). */
 export const retryUnlessPermanent: BackoffStrategy = (context) =>
-  context.error instanceof PermanentJobError ? null : exponential({ delay: 5_000, maxRetries: 5, jitter: 0.2, maxDelay: 10 * 60_000 })(context);
+  context.error instanceof PermanentJobError
+    ? null
+    : exponential({ delay: 5_000, maxRetries: 5, jitter: 0.2, maxDelay: 10 * 60_000 })(context);
 
 export function createAgenda(options: CreateAgendaOptions): Agenda {
   const db = options.connection.db;

@@ -29,7 +29,11 @@ export async function cleanupInteractions(deps: CleanupInteractionsDeps): Promis
 }
 
 export function defineCleanupInteractions(agenda: Agenda, deps: CleanupInteractionsDeps): void {
-  agenda.define(CLEANUP_INTERACTIONS_JOB, async () => {
-    await cleanupInteractions(deps);
-  }, { concurrency: 1, backoff: retryUnlessPermanent });
+  agenda.define(
+    CLEANUP_INTERACTIONS_JOB,
+    async () => {
+      await cleanupInteractions(deps);
+    },
+    { concurrency: 1, backoff: retryUnlessPermanent },
+  );
 }

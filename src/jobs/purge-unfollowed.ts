@@ -24,14 +24,27 @@ export interface PurgeUnfollowedDeps {
 }
 
 /** What survives a purge: counts and attribution, nothing that identifies or describes the person. */
-const ANONYMOUS_FIELDS = ['counts', 'menuClicks', 'menuPaths', 'source', 'firstSource', 'firstSeenAt', 'lastSeenAt', 'followCount', 'refollowCount', 'massPushes'] as const;
+const ANONYMOUS_FIELDS = [
+  'counts',
+  'menuClicks',
+  'menuPaths',
+  'source',
+  'firstSource',
+  'firstSeenAt',
+  'lastSeenAt',
+  'followCount',
+  'refollowCount',
+  'massPushes',
+] as const;
 
 /** Purges every fan past the retention; returns how many. */
 export async function purgeUnfollowed(deps: PurgeUnfollowedDeps): Promise<number> {
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - deps.afterDays * 24 * 60 * 60 * 1000);
   const fans = getFanModel(deps.connection);
-  const candidates = await fans.find({ subscribed: false, unsubscribedAt: { $lt: cutoff }, purgedAt: { $exists: false } }, { _id: 1 }).lean();
+  const candidates = await fans
+    .find({ subscribed: false, unsubscribedAt: { $lt: cutoff }, purgedAt: { $exists: false } }, { _id: 1 })
+    .lean();
   let purged = 0;
   for (const { _id } of candidates) {
     // Delete, then keep an anonymous copy under a new _id: nothing (not even an id cached by
@@ -40,7 +53,12 @@ export async function purgeUnfollowed(deps: PurgeUnfollowedDeps): Promise<number
     if (!fan) {
       continue;
     }
-    const anonymous: Record<string, unknown> = { openId: `anon_${randomUUID()}`, subscribed: false, activity: 'unsubscribed', purgedAt: now };
+    const anonymous: Record<string, unknown> = {
+      openId: `anon_${randomUUID()}`,
+      subscribed: false,
+      activity: 'unsubscribed',
+      purgedAt: now,
+    };
     for (const field of ANONYMOUS_FIELDS) {
       if (fan[field] !== undefined) {
         anonymous[field] = fan[field];
@@ -57,7 +75,11 @@ export async function purgeUnfollowed(deps: PurgeUnfollowedDeps): Promise<number
 }
 
 export function definePurgeUnfollowed(agenda: Agenda, deps: PurgeUnfollowedDeps): void {
-  agenda.define(PURGE_UNFOLLOWED_JOB, async () => {
-    await purgeUnfollowed(deps);
-  }, { concurrency: 1, backoff: retryUnlessPermanent });
+  agenda.define(
+    PURGE_UNFOLLOWED_JOB,
+    async () => {
+      await purgeUnfollowed(deps);
+    },
+    { concurrency: 1, backoff: retryUnlessPermanent },
+  );
 }

@@ -29,8 +29,19 @@ export interface SweepTagsResult {
 }
 
 const PROJECTION = {
-  openId: 1, subscribed: 1, subscribedAt: 1, lastSeenAt: 1, tags: 1, tagsRev: 1, attributes: 1, activity: 1,
-  daily: 1, linksViewed: 1, source: 1, location: 1, menuPaths: 1,
+  openId: 1,
+  subscribed: 1,
+  subscribedAt: 1,
+  lastSeenAt: 1,
+  tags: 1,
+  tagsRev: 1,
+  attributes: 1,
+  activity: 1,
+  daily: 1,
+  linksViewed: 1,
+  source: 1,
+  location: 1,
+  menuPaths: 1,
 };
 
 /** Sweeps every fan not purged; returns how many were scanned and changed. */
@@ -45,7 +56,10 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
   // Read everything first, write after: FerretDB's SQLite keeps a read transaction open under
   // a live cursor and every write waits on it (measured ~1 s per write). Memory grows with the
   // number of changes only (a few hundred bytes each), not with the number of fans.
-  const cursor = model.find({ purgedAt: { $exists: false } }, PROJECTION).lean<(SweepFan & { _id: unknown })[]>().cursor({ batchSize });
+  const cursor = model
+    .find({ purgedAt: { $exists: false } }, PROJECTION)
+    .lean<(SweepFan & { _id: unknown })[]>()
+    .cursor({ batchSize });
   for await (const fan of cursor as AsyncIterable<SweepFan & { _id: unknown }>) {
     scanned += 1;
     for (const update of planSweep(fan, rules, now)) {

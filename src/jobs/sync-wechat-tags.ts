@@ -57,11 +57,19 @@ export async function syncWechatTags(deps: SyncWechatTagsDeps): Promise<SyncWech
   }
 }
 
-async function syncPage(deps: SyncWechatTagsDeps, page: (SyncFan & { _id: unknown; tagsRev?: number })[], synced: Set<string>, result: SyncWechatTagsResult): Promise<void> {
+async function syncPage(
+  deps: SyncWechatTagsDeps,
+  page: (SyncFan & { _id: unknown; tagsRev?: number })[],
+  synced: Set<string>,
+  result: SyncWechatTagsResult,
+): Promise<void> {
   const plan = planTagSync(page, synced);
   const ids = await ensureWechatTags(deps.connection, deps.api, [...new Set([...plan.untag.keys(), ...plan.tag.keys()])]);
   const refused = new Set<string>();
-  for (const [path, groups] of [['/cgi-bin/tags/members/batchuntagging', plan.untag], ['/cgi-bin/tags/members/batchtagging', plan.tag]] as const) {
+  for (const [path, groups] of [
+    ['/cgi-bin/tags/members/batchuntagging', plan.untag],
+    ['/cgi-bin/tags/members/batchtagging', plan.tag],
+  ] as const) {
     for (const [name, batches] of groups) {
       for (const openIds of batches) {
         for (const openId of await callBatch(deps, result, path, ids.get(name)!, openIds)) {
@@ -73,19 +81,33 @@ async function syncPage(deps: SyncWechatTagsDeps, page: (SyncFan & { _id: unknow
   const ops = page.map((fan) => {
     const target = (plan.target.get(fan.openId) ?? []).filter((name) => !refused.has(`${fan.openId}|${name}`));
     // Guarded by tagsRev: a fan re-tagged during the sync stays dirty for the next run.
-    return { updateOne: { filter: { _id: fan._id, tagsRev: fan.tagsRev ?? { $in: [0, null] } }, update: { $set: { syncedTags: target, tagsDirty: false } } } };
+    return {
+      updateOne: {
+        filter: { _id: fan._id, tagsRev: fan.tagsRev ?? { $in: [0, null] } },
+        update: { $set: { syncedTags: target, tagsDirty: false } },
+      },
+    };
   });
   await getFanModel(deps.connection).bulkWrite(ops as never, { ordered: false });
   for (const pair of refused) {
     result.refused.push(pair.replace('|', ' → '));
   }
   if (refused.size > 0) {
-    deps.logger.warn({ refused: [...refused].slice(0, 20), count: refused.size }, 'WeChat refused some tag assignments (tag limit or invalid openid)');
+    deps.logger.warn(
+      { refused: [...refused].slice(0, 20), count: refused.size },
+      'WeChat refused some tag assignments (tag limit or invalid openid)',
+    );
   }
 }
 
 /** One batch call; returns the openids WeChat refused individually. */
-async function callBatch(deps: SyncWechatTagsDeps, result: SyncWechatTagsResult, path: string, tagId: number, openIds: string[]): Promise<string[]> {
+async function callBatch(
+  deps: SyncWechatTagsDeps,
+  result: SyncWechatTagsResult,
+  path: string,
+  tagId: number,
+  openIds: string[],
+): Promise<string[]> {
   try {
     result.calls += 1;
     await deps.api.post(path, { openid_list: openIds, tagid: tagId }, { idempotent: true });

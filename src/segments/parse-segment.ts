@@ -22,9 +22,23 @@ const MAX_VALUE_LENGTH = 64;
 
 const KEYWORDS: Record<string, 'OR' | 'AND' | 'NOT'> = { or: 'OR', 或: 'OR', and: 'AND', 且: 'AND', not: 'NOT', 非: 'NOT' };
 const FIELD_NAMES: Record<string, 'tag' | 'attr' | 'source' | 'region'> = {
-  tag: 'tag', 标签: 'tag', attr: 'attr', 属性: 'attr', source: 'source', 来源: 'source', region: 'region', 地区: 'region',
+  tag: 'tag',
+  标签: 'tag',
+  attr: 'attr',
+  属性: 'attr',
+  source: 'source',
+  来源: 'source',
+  region: 'region',
+  地区: 'region',
 };
-const METRICS: Record<string, RecencyMetric> = { active: 'active', 活跃: 'active', idle: 'idle', 沉默: 'idle', followed: 'followed', 关注: 'followed' };
+const METRICS: Record<string, RecencyMetric> = {
+  active: 'active',
+  活跃: 'active',
+  idle: 'idle',
+  沉默: 'idle',
+  followed: 'followed',
+  关注: 'followed',
+};
 const UNIT_HOURS: Record<string, number> = { h: 1, 小时: 1, d: 24, 天: 24, w: 168, 周: 168 };
 const ATTR_KEY = /^[\p{L}\p{N}_-]{1,32}$/u;
 

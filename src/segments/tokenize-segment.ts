@@ -5,9 +5,7 @@
  */
 
 export type SegmentToken =
-  | { kind: '(' | ')'; pos: number }
-  | { kind: '-'; pos: number }
-  | { kind: 'word'; pos: number; text: string; quoted: boolean };
+  { kind: '(' | ')'; pos: number } | { kind: '-'; pos: number } | { kind: 'word'; pos: number; text: string; quoted: boolean };
 
 /** A user mistake in a segment expression, at `position` (0-based character index). */
 export class SegmentSyntaxError extends Error {
@@ -21,7 +19,18 @@ export class SegmentSyntaxError extends Error {
   }
 }
 
-const FULL_WIDTH: Record<string, string> = { '（': '(', '）': ')', '：': ':', '＝': '=', '＜': '<', '＞': '>', '－': '-', '“': '"', '”': '"', '\u3000': ' ' };
+const FULL_WIDTH: Record<string, string> = {
+  '（': '(',
+  '）': ')',
+  '：': ':',
+  '＝': '=',
+  '＜': '<',
+  '＞': '>',
+  '－': '-',
+  '“': '"',
+  '”': '"',
+  '\u3000': ' ',
+};
 
 /** The expression with full-width punctuation replaced, same length. */
 export function normaliseSegmentText(text: string): string {

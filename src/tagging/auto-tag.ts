@@ -69,7 +69,12 @@ export async function applyRules({ connection, rules, fan, message, now }: Apply
   view = { ...view, attributes: { ...view.attributes, ...outcome.setAttributes } };
   const writes: Promise<unknown>[] = [];
   if (Object.keys(set).length > 0 || Object.keys(inc).length > 0) {
-    writes.push(getFanModel(connection).updateOne({ openId: fan.openId }, { ...(Object.keys(set).length > 0 ? { $set: set } : {}), ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) }));
+    writes.push(
+      getFanModel(connection).updateOne(
+        { openId: fan.openId },
+        { ...(Object.keys(set).length > 0 ? { $set: set } : {}), ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
+      ),
+    );
   }
   if (outcome.add.length > 0 || outcome.remove.length > 0) {
     writes.push(

@@ -11,7 +11,11 @@ import { getWechatTagModel } from './wechat-tag-model.js';
 const TAG_NAME_EXISTS = 45157;
 
 /** Resolves `names` to WeChat tag ids (creating tags as needed). */
-export async function ensureWechatTags(connection: Connection, api: WechatApiClient, names: readonly string[]): Promise<Map<string, number>> {
+export async function ensureWechatTags(
+  connection: Connection,
+  api: WechatApiClient,
+  names: readonly string[],
+): Promise<Map<string, number>> {
   const model = getWechatTagModel(connection);
   const known = new Map((await model.find({ name: { $in: [...names] } }).lean()).map((tag) => [tag.name, tag.tagId]));
   for (const name of names.filter((candidate) => !known.has(candidate))) {

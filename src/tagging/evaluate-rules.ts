@@ -58,7 +58,9 @@ export function evaluateRules(rules: readonly TagRule[], input: RuleInput): Rule
     }
   }
   const before = new Set(current.tags.map((tag) => tag.name));
-  const add = [...tags].filter(([name, ruleId]) => ruleId !== null && !before.has(name)).map(([name, ruleId]) => ({ name, source: 'rule' as const, ruleId: ruleId! }));
+  const add = [...tags]
+    .filter(([name, ruleId]) => ruleId !== null && !before.has(name))
+    .map(([name, ruleId]) => ({ name, source: 'rule' as const, ruleId: ruleId! }));
   const remove = [...before].filter((name) => !tags.has(name));
   const setAttributes = Object.fromEntries(Object.entries(attributes).filter(([key, value]) => current.attributes[key] !== value));
   return { add, remove, setAttributes, matched };
@@ -114,7 +116,8 @@ const CHECKS: Record<keyof Condition, Check> = {
     return total >= w.count.atLeast;
   },
   idleDays: (w, { fan, now }) => inRange((now.getTime() - new Date(fan.lastSeenAt).getTime()) / DAY_MS, w.idleDays),
-  followedDays: (w, { fan, now }) => fan.subscribedAt !== undefined && inRange((now.getTime() - new Date(fan.subscribedAt).getTime()) / DAY_MS, w.followedDays),
+  followedDays: (w, { fan, now }) =>
+    fan.subscribedAt !== undefined && inRange((now.getTime() - new Date(fan.subscribedAt).getTime()) / DAY_MS, w.followedDays),
   activity: (w, { fan, now }) => w.activity.includes(activityOf(fan, now)),
   location: (w, { fan }) => {
     const location = fan.location;
@@ -125,7 +128,10 @@ const CHECKS: Record<keyof Condition, Check> = {
       return false;
     }
     const box = w.location.box;
-    return !box || (location.latitude >= box.south && location.latitude <= box.north && location.longitude >= box.west && location.longitude <= box.east);
+    return (
+      !box ||
+      (location.latitude >= box.south && location.latitude <= box.north && location.longitude >= box.west && location.longitude <= box.east)
+    );
   },
   hasTag: (w, { fan }) => (fan.tags ?? []).some((tag) => w.hasTag.includes(tag.name)),
   lacksTag: (w, { fan }) => !(fan.tags ?? []).some((tag) => w.lacksTag.includes(tag.name)),

@@ -15,10 +15,21 @@ import type { TagRule } from './rules.js';
 export const DAILY_RETENTION_DAYS = 60;
 
 export type SweepFan = Pick<Fan, 'openId' | 'subscribed' | 'lastSeenAt'> &
-  Partial<Pick<Fan, 'subscribedAt' | 'tags' | 'tagsRev' | 'attributes' | 'activity' | 'daily' | 'linksViewed' | 'source' | 'location' | 'menuPaths'>>;
+  Partial<
+    Pick<
+      Fan,
+      'subscribedAt' | 'tags' | 'tagsRev' | 'attributes' | 'activity' | 'daily' | 'linksViewed' | 'source' | 'location' | 'menuPaths'
+    >
+  >;
 
 /** One update of the fan by exact `_id` (the only filter FerretDB 1.24 answers without a scan). */
-export type SweepUpdate = { $set?: Record<string, unknown>; $unset?: Record<string, 1>; $inc?: Record<string, number>; $push?: Record<string, unknown>; $pull?: Record<string, unknown> };
+export type SweepUpdate = {
+  $set?: Record<string, unknown>;
+  $unset?: Record<string, 1>;
+  $inc?: Record<string, number>;
+  $push?: Record<string, unknown>;
+  $pull?: Record<string, unknown>;
+};
 
 /**
  * The sweep's updates for `fan` at `now` (empty: nothing changes). Tags change by `$pull` of

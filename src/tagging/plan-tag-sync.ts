@@ -60,6 +60,11 @@ export function planTagSync(fans: readonly SyncFan[], synced: ReadonlySet<string
 
 function chunked(byTag: Map<string, string[]>): Map<string, string[][]> {
   return new Map(
-    [...byTag].map(([name, openIds]) => [name, Array.from({ length: Math.ceil(openIds.length / MAX_OPENIDS_PER_CALL) }, (_, i) => openIds.slice(i * MAX_OPENIDS_PER_CALL, (i + 1) * MAX_OPENIDS_PER_CALL))]),
+    [...byTag].map(([name, openIds]) => [
+      name,
+      Array.from({ length: Math.ceil(openIds.length / MAX_OPENIDS_PER_CALL) }, (_, i) =>
+        openIds.slice(i * MAX_OPENIDS_PER_CALL, (i + 1) * MAX_OPENIDS_PER_CALL),
+      ),
+    ]),
   );
 }

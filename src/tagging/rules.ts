@@ -9,20 +9,34 @@ const oneOrMany = <T extends z.ZodType>(item: T, what = 'a non-empty text') =>
     .union([item, z.array(item).min(1)], { error: `must be ${what} or a list of them` })
     .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 const name = z.string().trim().min(1, 'must not be empty').max(64, 'is longer than 64 characters');
-const days = z.number({ error: 'must be a number of days' }).int('must be a whole number of days').min(0, 'must be ≥ 0').max(3650, 'must be ≤ 3650');
-const range = z.strictObject({ atLeast: days.optional(), atMost: days.optional() }).refine((r) => r.atLeast !== undefined || r.atMost !== undefined, 'needs atLeast or atMost');
+const days = z
+  .number({ error: 'must be a number of days' })
+  .int('must be a whole number of days')
+  .min(0, 'must be ≥ 0')
+  .max(3650, 'must be ≤ 3650');
+const range = z
+  .strictObject({ atLeast: days.optional(), atMost: days.optional() })
+  .refine((r) => r.atLeast !== undefined || r.atMost !== undefined, 'needs atLeast or atMost');
 
-const validRegex = z.string().min(1).refine((source) => {
-  try {
-    new RegExp(source, 'iu');
-    return true;
-  } catch {
-    return false;
-  }
-}, 'is not a valid regular expression');
+const validRegex = z
+  .string()
+  .min(1)
+  .refine((source) => {
+    try {
+      new RegExp(source, 'iu');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'is not a valid regular expression');
 
 const box = z
-  .strictObject({ south: z.number().min(-90).max(90), west: z.number().min(-180).max(180), north: z.number().min(-90).max(90), east: z.number().min(-180).max(180) })
+  .strictObject({
+    south: z.number().min(-90).max(90),
+    west: z.number().min(-180).max(180),
+    north: z.number().min(-90).max(90),
+    east: z.number().min(-180).max(180),
+  })
   .refine((b) => b.south <= b.north && b.west <= b.east, 'needs south ≤ north and west ≤ east');
 
 export const conditionSchema = z
@@ -35,7 +49,10 @@ export const conditionSchema = z
     /** The clicked menu key is one of these. */
     menuKey: oneOrMany(name).optional(),
     /** The fan clicked these keys in this order within one session, e.g. "NEW>SIZE". */
-    menuPath: z.string().regex(/^[^>]+(>[^>]+)+$/, 'must look like KEY_A>KEY_B').optional(),
+    menuPath: z
+      .string()
+      .regex(/^[^>]+(>[^>]+)+$/, 'must look like KEY_A>KEY_B')
+      .optional(),
     /** The follow source (QR scene) is one of these. */
     scene: oneOrMany(name).optional(),
     /** attribute name → required value (text or list of accepted values), or true (present) / false (absent). */
@@ -45,7 +62,11 @@ export const conditionSchema = z
       .strictObject({
         of: name,
         atLeast: z.number({ error: 'must be a number' }).int().min(1, 'must be ≥ 1'),
-        withinDays: z.number({ error: 'must be a number of days' }).int().min(1, 'must be ≥ 1').max(60, 'must be ≤ 60 (daily counts are kept 60 days)'),
+        withinDays: z
+          .number({ error: 'must be a number of days' })
+          .int()
+          .min(1, 'must be ≥ 1')
+          .max(60, 'must be ≤ 60 (daily counts are kept 60 days)'),
       })
       .optional(),
     idleDays: range.optional(),
@@ -100,5 +121,8 @@ export const TIME_CONDITIONS = ['count', 'idleDays', 'followedDays', 'activity']
 /** True for rules the periodic sweep must run: time-based and not tied to a message. */
 export function isTimeBased(rule: TagRule): boolean {
   const keys = Object.keys(rule.when);
-  return keys.some((k) => (TIME_CONDITIONS as readonly string[]).includes(k)) && !keys.some((k) => (MESSAGE_CONDITIONS as readonly string[]).includes(k));
+  return (
+    keys.some((k) => (TIME_CONDITIONS as readonly string[]).includes(k)) &&
+    !keys.some((k) => (MESSAGE_CONDITIONS as readonly string[]).includes(k))
+  );
 }

@@ -134,7 +134,12 @@ export class WechatApiClient {
   }
 
   /** One HTTP exchange; the token never appears in errors or logs. */
-  private async send(method: string, path: string, query: Record<string, string> | undefined, body: unknown): Promise<Record<string, unknown>> {
+  private async send(
+    method: string,
+    path: string,
+    query: Record<string, string> | undefined,
+    body: unknown,
+  ): Promise<Record<string, unknown>> {
     const url = new URL(this.options.baseUrl + path);
     for (const [key, value] of Object.entries(query ?? {})) {
       url.searchParams.set(key, value);
@@ -164,7 +169,10 @@ export class WechatApiClient {
 
   private async backoff(path: string, attempt: number, error: unknown): Promise<void> {
     const delay = this.options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-    this.options.logger.warn({ path, attempt, delayMs: Math.round(delay), err: (error as Error).message }, 'WeChat API retry after backoff');
+    this.options.logger.warn(
+      { path, attempt, delayMs: Math.round(delay), err: (error as Error).message },
+      'WeChat API retry after backoff',
+    );
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 

@@ -25,26 +25,97 @@ export interface InboundBase {
   raw: Record<string, unknown>;
 }
 
-export interface TextMessage extends InboundBase { kind: 'text'; content: string; /** set when the text is a tapped msgmenu choice */ bizMsgMenuId?: string }
-export interface ImageMessage extends InboundBase { kind: 'image'; picUrl: string; mediaId: string }
-export interface VoiceMessage extends InboundBase { kind: 'voice'; mediaId: string; format: string; recognition?: string }
-export interface VideoMessage extends InboundBase { kind: 'video' | 'shortvideo'; mediaId: string; thumbMediaId: string }
-export interface LocationMessage extends InboundBase { kind: 'location'; latitude: number; longitude: number; scale: number; label: string }
-export interface LinkMessage extends InboundBase { kind: 'link'; title: string; description: string; url: string }
-export interface MiniProgramPageMessage extends InboundBase { kind: 'miniprogrampage'; title: string; appId: string; pagePath: string }
+export interface TextMessage extends InboundBase {
+  kind: 'text';
+  content: string;
+  /** set when the text is a tapped msgmenu choice */ bizMsgMenuId?: string;
+}
+export interface ImageMessage extends InboundBase {
+  kind: 'image';
+  picUrl: string;
+  mediaId: string;
+}
+export interface VoiceMessage extends InboundBase {
+  kind: 'voice';
+  mediaId: string;
+  format: string;
+  recognition?: string;
+}
+export interface VideoMessage extends InboundBase {
+  kind: 'video' | 'shortvideo';
+  mediaId: string;
+  thumbMediaId: string;
+}
+export interface LocationMessage extends InboundBase {
+  kind: 'location';
+  latitude: number;
+  longitude: number;
+  scale: number;
+  label: string;
+}
+export interface LinkMessage extends InboundBase {
+  kind: 'link';
+  title: string;
+  description: string;
+  url: string;
+}
+export interface MiniProgramPageMessage extends InboundBase {
+  kind: 'miniprogrampage';
+  title: string;
+  appId: string;
+  pagePath: string;
+}
 
 /** Follow. `scene` is the QR scene without the `qrscene_` prefix when the follow came from a parametric QR. */
-export interface SubscribeEvent extends InboundBase { kind: 'subscribe'; eventKey?: string; ticket?: string; scene?: string }
-export interface UnsubscribeEvent extends InboundBase { kind: 'unsubscribe' }
+export interface SubscribeEvent extends InboundBase {
+  kind: 'subscribe';
+  eventKey?: string;
+  ticket?: string;
+  scene?: string;
+}
+export interface UnsubscribeEvent extends InboundBase {
+  kind: 'unsubscribe';
+}
 /** An already-following fan scanned a parametric QR; `scene` is the EventKey. */
-export interface ScanEvent extends InboundBase { kind: 'scan'; scene: string; ticket?: string }
+export interface ScanEvent extends InboundBase {
+  kind: 'scan';
+  scene: string;
+  ticket?: string;
+}
 /** The periodic location report (event LOCATION). */
-export interface LocationReportEvent extends InboundBase { kind: 'location_report'; latitude: number; longitude: number; precision: number }
-export interface MenuClickEvent extends InboundBase { kind: 'menu_click'; eventKey: string }
-export interface MenuViewEvent extends InboundBase { kind: 'menu_view'; url: string; menuId?: string }
-export interface MenuMiniProgramEvent extends InboundBase { kind: 'menu_miniprogram'; pagePath: string; menuId?: string }
-export interface ScanCodeEvent extends InboundBase { kind: 'scancode'; eventKey: string; scanType: string; scanResult: string; waitMsg: boolean }
-export interface MenuPictureEvent extends InboundBase { kind: 'menu_picture'; eventKey: string; count: number; picMd5Sums: string[] }
+export interface LocationReportEvent extends InboundBase {
+  kind: 'location_report';
+  latitude: number;
+  longitude: number;
+  precision: number;
+}
+export interface MenuClickEvent extends InboundBase {
+  kind: 'menu_click';
+  eventKey: string;
+}
+export interface MenuViewEvent extends InboundBase {
+  kind: 'menu_view';
+  url: string;
+  menuId?: string;
+}
+export interface MenuMiniProgramEvent extends InboundBase {
+  kind: 'menu_miniprogram';
+  pagePath: string;
+  menuId?: string;
+}
+export interface ScanCodeEvent extends InboundBase {
+  kind: 'scancode';
+  eventKey: string;
+  scanType: string;
+  scanResult: string;
+  waitMsg: boolean;
+}
+export interface MenuPictureEvent extends InboundBase {
+  kind: 'menu_picture';
+  eventKey: string;
+  count: number;
+  picMd5Sums: string[];
+}
 export interface MenuLocationSelectEvent extends InboundBase {
   kind: 'menu_location_select';
   eventKey: string;
@@ -64,18 +135,45 @@ export interface MassSendFinishEvent extends InboundBase {
   sentCount: number;
   errorCount: number;
 }
-export interface TemplateSendFinishEvent extends InboundBase { kind: 'template_send_finish'; templateMsgId: string; status: string }
-export interface KfCreateSessionEvent extends InboundBase { kind: 'kf_create_session'; kfAccount: string }
-export interface KfCloseSessionEvent extends InboundBase { kind: 'kf_close_session'; kfAccount: string }
-export interface KfSwitchSessionEvent extends InboundBase { kind: 'kf_switch_session'; fromKfAccount: string; toKfAccount: string }
-export interface SubscribeMessageItem { templateId: string; status?: string; popupScene?: string; msgId?: string; errorCode?: string; errorStatus?: string }
+export interface TemplateSendFinishEvent extends InboundBase {
+  kind: 'template_send_finish';
+  templateMsgId: string;
+  status: string;
+}
+export interface KfCreateSessionEvent extends InboundBase {
+  kind: 'kf_create_session';
+  kfAccount: string;
+}
+export interface KfCloseSessionEvent extends InboundBase {
+  kind: 'kf_close_session';
+  kfAccount: string;
+}
+export interface KfSwitchSessionEvent extends InboundBase {
+  kind: 'kf_switch_session';
+  fromKfAccount: string;
+  toKfAccount: string;
+}
+export interface SubscribeMessageItem {
+  templateId: string;
+  status?: string;
+  popupScene?: string;
+  msgId?: string;
+  errorCode?: string;
+  errorStatus?: string;
+}
 export interface SubscribeMessageEvent extends InboundBase {
   kind: 'subscribe_msg_popup' | 'subscribe_msg_change' | 'subscribe_msg_sent';
   items: SubscribeMessageItem[];
 }
-export interface PublishFinishEvent extends InboundBase { kind: 'publish_finish'; publishId: string; publishStatus: string }
+export interface PublishFinishEvent extends InboundBase {
+  kind: 'publish_finish';
+  publishId: string;
+  publishStatus: string;
+}
 /** Anything not modelled above: stored and answered `success`, never an error. */
-export interface UnknownInbound extends InboundBase { kind: 'unknown' }
+export interface UnknownInbound extends InboundBase {
+  kind: 'unknown';
+}
 
 export type InboundMessage =
   | TextMessage

@@ -149,7 +149,10 @@ export class WechatWebhook {
       return false;
     }
     if (claim.outcome === 'claimed') {
-      this.options.logger.info({ openId: message.fromUserName, dedupeKey: dedupeKeyOf(message) }, 'replaying a message spooled during a database outage');
+      this.options.logger.info(
+        { openId: message.fromUserName, dedupeKey: dedupeKeyOf(message) },
+        'replaying a message spooled during a database outage',
+      );
       await this.process(message, claim.id, Date.now(), { passive: false });
     }
     return true;
@@ -228,7 +231,10 @@ export class WechatWebhook {
     if (first === 'deadline') {
       // Anything replied from now on goes out by customer-service message.
       slot.close();
-      logger.warn({ deadlineMs: this.options.replyDeadlineMs }, 'reply deadline passed; answering now, the rest follows by customer-service message');
+      logger.warn(
+        { deadlineMs: this.options.replyDeadlineMs },
+        'reply deadline passed; answering now, the rest follows by customer-service message',
+      );
       finished.catch((error: unknown) => logger.error({ err: error }, 'late completion failed'));
       return slot.reply ? { reply: slot.reply, replyMode: 'passive' } : { reply: null, replyMode: 'deferred' };
     }

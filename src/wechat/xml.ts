@@ -200,13 +200,21 @@ function parseBase(root: XmlElementMap): InboundBase {
     raw: root,
   };
   const event = text(root, 'Event');
-  if (event !== undefined) base.event = event;
+  if (event !== undefined) {
+    base.event = event;
+  }
   const msgId = optional(root, 'MsgId');
-  if (msgId !== undefined) base.msgId = msgId;
+  if (msgId !== undefined) {
+    base.msgId = msgId;
+  }
   const msgDataId = optional(root, 'MsgDataId');
-  if (msgDataId !== undefined) base.msgDataId = msgDataId;
+  if (msgDataId !== undefined) {
+    base.msgDataId = msgDataId;
+  }
   const idx = optional(root, 'Idx');
-  if (idx !== undefined) base.idx = idx;
+  if (idx !== undefined) {
+    base.idx = idx;
+  }
   return base;
 }
 
@@ -222,7 +230,13 @@ const MESSAGE_MAPPERS: Record<string, Mapper> = {
   voice: (r, b) => {
     // §2.2: Recognition is being retired and often arrives empty; empty means absent.
     const recognition = optional(r, 'Recognition');
-    return { ...b, kind: 'voice', mediaId: str(r, 'MediaId'), format: str(r, 'Format'), ...(recognition === undefined ? {} : { recognition }) };
+    return {
+      ...b,
+      kind: 'voice',
+      mediaId: str(r, 'MediaId'),
+      format: str(r, 'Format'),
+      ...(recognition === undefined ? {} : { recognition }),
+    };
   },
   video: (r, b) => ({ ...b, kind: 'video', mediaId: str(r, 'MediaId'), thumbMediaId: str(r, 'ThumbMediaId') }),
   shortvideo: (r, b) => ({ ...b, kind: 'shortvideo', mediaId: str(r, 'MediaId'), thumbMediaId: str(r, 'ThumbMediaId') }),
@@ -235,40 +249,52 @@ const MESSAGE_MAPPERS: Record<string, Mapper> = {
     label: str(r, 'Label'),
   }),
   link: (r, b) => ({ ...b, kind: 'link', title: str(r, 'Title'), description: str(r, 'Description'), url: str(r, 'Url') }),
-  miniprogrampage: (r, b) => ({ ...b, kind: 'miniprogrampage', title: str(r, 'Title'), appId: str(r, 'AppId'), pagePath: str(r, 'PagePath') }),
-};
-
-const subscribeItems = (wrapper: string, kind: 'subscribe_msg_popup' | 'subscribe_msg_change' | 'subscribe_msg_sent'): Mapper => (r, b) => ({
-  ...b,
-  kind,
-  items: list(child(r, wrapper), 'List').map((item) => {
-    const entry: SubscribeMessageItem = { templateId: str(item, 'TemplateId', `${wrapper}.List.TemplateId`) };
-    const fields: [keyof SubscribeMessageItem, string][] = [
-      ['status', 'SubscribeStatusString'],
-      ['popupScene', 'PopupScene'],
-      ['msgId', 'MsgID'],
-      ['errorCode', 'ErrorCode'],
-      ['errorStatus', 'ErrorStatus'],
-    ];
-    for (const [key, name] of fields) {
-      const value = text(item, name, `${wrapper}.List.${name}`);
-      if (value !== undefined) entry[key] = value;
-    }
-    return entry;
-  }),
-});
-
-const scancode = (waitMsg: boolean): Mapper => (r, b) => {
-  const info = child(r, 'ScanCodeInfo');
-  return {
+  miniprogrampage: (r, b) => ({
     ...b,
-    kind: 'scancode',
-    eventKey: str(r, 'EventKey'),
-    scanType: str(info, 'ScanType', 'ScanCodeInfo.ScanType'),
-    scanResult: str(info, 'ScanResult', 'ScanCodeInfo.ScanResult'),
-    waitMsg,
-  };
+    kind: 'miniprogrampage',
+    title: str(r, 'Title'),
+    appId: str(r, 'AppId'),
+    pagePath: str(r, 'PagePath'),
+  }),
 };
+
+const subscribeItems =
+  (wrapper: string, kind: 'subscribe_msg_popup' | 'subscribe_msg_change' | 'subscribe_msg_sent'): Mapper =>
+  (r, b) => ({
+    ...b,
+    kind,
+    items: list(child(r, wrapper), 'List').map((item) => {
+      const entry: SubscribeMessageItem = { templateId: str(item, 'TemplateId', `${wrapper}.List.TemplateId`) };
+      const fields: [keyof SubscribeMessageItem, string][] = [
+        ['status', 'SubscribeStatusString'],
+        ['popupScene', 'PopupScene'],
+        ['msgId', 'MsgID'],
+        ['errorCode', 'ErrorCode'],
+        ['errorStatus', 'ErrorStatus'],
+      ];
+      for (const [key, name] of fields) {
+        const value = text(item, name, `${wrapper}.List.${name}`);
+        if (value !== undefined) {
+          entry[key] = value;
+        }
+      }
+      return entry;
+    }),
+  });
+
+const scancode =
+  (waitMsg: boolean): Mapper =>
+  (r, b) => {
+    const info = child(r, 'ScanCodeInfo');
+    return {
+      ...b,
+      kind: 'scancode',
+      eventKey: str(r, 'EventKey'),
+      scanType: str(info, 'ScanType', 'ScanCodeInfo.ScanType'),
+      scanResult: str(info, 'ScanResult', 'ScanCodeInfo.ScanResult'),
+      waitMsg,
+    };
+  };
 
 const menuPicture: Mapper = (r, b) => {
   const info = child(r, 'SendPicsInfo');
@@ -356,7 +382,12 @@ const EVENT_MAPPERS: Record<string, Mapper> = {
   templatesendjobfinish: (r, b) => ({ ...b, kind: 'template_send_finish', templateMsgId: str(r, 'MsgID'), status: str(r, 'Status') }),
   kf_create_session: (r, b) => ({ ...b, kind: 'kf_create_session', kfAccount: str(r, 'KfAccount') }),
   kf_close_session: (r, b) => ({ ...b, kind: 'kf_close_session', kfAccount: str(r, 'KfAccount') }),
-  kf_switch_session: (r, b) => ({ ...b, kind: 'kf_switch_session', fromKfAccount: str(r, 'FromKfAccount'), toKfAccount: str(r, 'ToKfAccount') }),
+  kf_switch_session: (r, b) => ({
+    ...b,
+    kind: 'kf_switch_session',
+    fromKfAccount: str(r, 'FromKfAccount'),
+    toKfAccount: str(r, 'ToKfAccount'),
+  }),
   subscribe_msg_popup_event: subscribeItems('SubscribeMsgPopupEvent', 'subscribe_msg_popup'),
   subscribe_msg_change_event: subscribeItems('SubscribeMsgChangeEvent', 'subscribe_msg_change'),
   subscribe_msg_sent_event: subscribeItems('SubscribeMsgSentEvent', 'subscribe_msg_sent'),
@@ -400,8 +431,9 @@ export function parseEncryptedEnvelope(xml: string): EncryptedEnvelope {
 // === Building
 
 /** XML 1.0 forbids these characters even inside CDATA; drop them rather than emit invalid XML. */
-// oxlint-disable-next-line no-control-regex -- matching control characters is the point here
-const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const INVALID_XML_CHARS =
+  // oxlint-disable-next-line no-control-regex -- matching control characters is the point here
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Text as CDATA; `]]>` inside the text is split across two sections so the XML stays valid. */
 export function cdata(value: string): string {

@@ -78,7 +78,9 @@ describe('the merchant runs a segment broadcast from their own WeChat', () => {
     expect([...(job?.openIds ?? [])].sort()).toEqual(['oVipMass1', 'oVipMass2', 'oVipMass3']);
     expect(job?.clientMsgId).toMatch(/^fh-[0-9a-f]{24}-1$/);
     expect(customTexts('oVipWindow')).toEqual(['周末上新，会员全场 8 折']);
-    const fans = await getFanModel(app.connection).find({ openId: { $in: ['oVipMass1', 'oVipWindow', 'oVipFull'] } }).lean();
+    const fans = await getFanModel(app.connection)
+      .find({ openId: { $in: ['oVipMass1', 'oVipWindow', 'oVipFull'] } })
+      .lean();
     const pushes = Object.fromEntries(fans.map((f) => [f.openId, f.massPushes.count]));
     // Customer-service messages do not count against the monthly quota.
     expect(pushes).toEqual({ oVipMass1: 1, oVipWindow: 0, oVipFull: 4 });
@@ -91,7 +93,10 @@ describe('the merchant runs a segment broadcast from their own WeChat', () => {
     expect(done?.results).toMatchObject({ customerSent: 1, massTotal: 3, massSent: 3 });
     const [, batch] = await batchesOf(app.connection, 1);
     expect(batch?.finish).toMatchObject({ status: 'send success', sentCount: 3 });
-    const report = await waitFor(() => customTexts(ADMIN).find((t) => t.startsWith('群发 #1 报告')), (t) => t !== undefined);
+    const report = await waitFor(
+      () => customTexts(ADMIN).find((t) => t.startsWith('群发 #1 报告')),
+      (t) => t !== undefined,
+    );
     expect(report).toContain('客服消息：送达 1 人');
     expect(report).toContain('群发结果：提交 3 人，发送成功 3');
     expect(report).toContain('本月群发额度已满而排除：1 人');
@@ -113,7 +118,9 @@ describe('the merchant runs a segment broadcast from their own WeChat', () => {
     expect(textOf((await app.fan(ADMIN).sendText('/broadcast tag:vip')).reply)).toContain('用法：/broadcast');
     expect(textOf((await app.fan(ADMIN).sendText('/confirm')).reply)).toContain('用法：/confirm');
     const audit = await getAuditModel(app.connection).find({ openId: ADMIN }).sort({ at: 1 }).lean();
-    expect(audit.map((a) => `${a.command}:${a.outcome}`)).toEqual(expect.arrayContaining(['segment:ok', 'broadcast:ok', '确认:ok', 'cancel:ok', 'broadcast:usage', 'confirm:usage']));
+    expect(audit.map((a) => `${a.command}:${a.outcome}`)).toEqual(
+      expect.arrayContaining(['segment:ok', 'broadcast:ok', '确认:ok', 'cancel:ok', 'broadcast:usage', 'confirm:usage']),
+    );
   });
 
   it('treats a fan who types a command as a fan', async () => {

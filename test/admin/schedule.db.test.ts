@@ -69,7 +69,11 @@ describe('scheduled broadcasts', () => {
     expect(await askAs(app, ADMIN, '/jobs')).toContain('#2 重复「每周二 10:00」');
     // Tuesday is not today in every test run: fire the recurring job now, as Agenda would.
     await app.fanhook.agenda.now(REPEAT_BROADCAST_JOB, { broadcast: 2 });
-    const copy = await waitFor(() => getBroadcastModel(app.connection).findOne({ parent: 2 }).lean(), (b) => b?.state === 'sent', 30_000);
+    const copy = await waitFor(
+      () => getBroadcastModel(app.connection).findOne({ parent: 2 }).lean(),
+      (b) => b?.state === 'sent',
+      30_000,
+    );
     expect(copy).toMatchObject({ expr: 'tag:weekly', confirmedBy: ADMIN });
     expect(fake.massJobs()).toHaveLength(2);
     expect(await askAs(app, ADMIN, '/cancel 2')).toContain('#2 已取消，定时任务已删除');

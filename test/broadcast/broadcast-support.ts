@@ -37,7 +37,13 @@ export function fanDoc(openId: string, now: Date, overrides: Partial<Fan> = {}):
 }
 
 /** Inserts `count` fans named `${prefix}${i}` in chunks (FerretDB on SQLite prefers a few thousand per write). */
-export async function seedFans(connection: Connection, prefix: string, count: number, now: Date, overrides: (i: number) => Partial<Fan> = () => ({})): Promise<string[]> {
+export async function seedFans(
+  connection: Connection,
+  prefix: string,
+  count: number,
+  now: Date,
+  overrides: (i: number) => Partial<Fan> = () => ({}),
+): Promise<string[]> {
   const ids: string[] = [];
   const collection = connection.collection('fans');
   for (let start = 0; start < count; start += 5_000) {
@@ -67,8 +73,17 @@ export async function finishAllMassJobs(app: Harness): Promise<void> {
 }
 
 /** Waits until broadcast `number` is in `state`. */
-export function waitForBroadcast(connection: Connection, number: number, state: BroadcastState, timeoutMs = 20_000): Promise<Broadcast | null> {
-  return waitFor(() => getBroadcastModel(connection).findOne({ number }).lean<Broadcast>(), (b) => b?.state === state, timeoutMs);
+export function waitForBroadcast(
+  connection: Connection,
+  number: number,
+  state: BroadcastState,
+  timeoutMs = 20_000,
+): Promise<Broadcast | null> {
+  return waitFor(
+    () => getBroadcastModel(connection).findOne({ number }).lean<Broadcast>(),
+    (b) => b?.state === state,
+    timeoutMs,
+  );
 }
 
 /** Batches of a broadcast, without their openid lists. */
@@ -98,6 +113,10 @@ export async function askAs(app: Harness, openId: string, text: string, timeoutM
   if (passive) {
     return passive;
   }
-  const later = await waitFor(() => app.fake.customMessagesFor(openId).slice(before), (messages) => messages.length > 0, timeoutMs);
+  const later = await waitFor(
+    () => app.fake.customMessagesFor(openId).slice(before),
+    (messages) => messages.length > 0,
+    timeoutMs,
+  );
   return later.map((m) => String((m as { text?: { content?: string } }).text?.content ?? '')).join('\n');
 }

@@ -21,7 +21,14 @@ const noTouch = async (): Promise<void> => undefined;
 async function send(expr: string, content: BroadcastContent = { type: 'text', text: '本周上新' }, deps = app.fanhook.broadcast) {
   const number = await nextBroadcastNumber(app.connection);
   await getBroadcastModel(app.connection).create({
-    number, expr, content, state: 'queued', createdBy: 'oAdmin', createdAt: now, confirmedBy: 'oAdmin', firingKey: `n:${number}`,
+    number,
+    expr,
+    content,
+    state: 'queued',
+    createdBy: 'oAdmin',
+    createdAt: now,
+    confirmedBy: 'oAdmin',
+    firingKey: `n:${number}`,
   });
   const outcome = await runBroadcast(deps, number, noTouch);
   return { number, outcome };
@@ -29,7 +36,13 @@ async function send(expr: string, content: BroadcastContent = { type: 'text', te
 
 const tagged = (tag: string, overrides: Partial<Fan> = {}) => ({ tags: [{ name: tag, source: 'manual' as const, at: now }], ...overrides });
 const pushesOf = async (openIds: string[]) =>
-  Object.fromEntries((await getFanModel(app.connection).find({ openId: { $in: openIds } }).lean()).map((f) => [f.openId, f.massPushes.count]));
+  Object.fromEntries(
+    (
+      await getFanModel(app.connection)
+        .find({ openId: { $in: openIds } })
+        .lean()
+    ).map((f) => [f.openId, f.massPushes.count]),
+  );
 
 beforeAll(async () => {
   app = await startHarness({ dbUri: db.uri });
@@ -40,7 +53,11 @@ beforeAll(async () => {
     fanDoc('oQuota4', now, tagged('quota', { massPushes: { month, count: 4 } })),
     fanDoc('oWin3', now, tagged('window', { csWindow: { messageAt: new Date(now.getTime() - HOUR), messageUsed: 3, triggerUsed: 0 } })),
     fanDoc('oWin4', now, tagged('window', { csWindow: { messageAt: new Date(now.getTime() - HOUR), messageUsed: 4, triggerUsed: 0 } })),
-    fanDoc('oWinOld', now, tagged('window', { csWindow: { messageAt: new Date(now.getTime() - 49 * HOUR), messageUsed: 0, triggerUsed: 0 } })),
+    fanDoc(
+      'oWinOld',
+      now,
+      tagged('window', { csWindow: { messageAt: new Date(now.getTime() - 49 * HOUR), messageUsed: 0, triggerUsed: 0 } }),
+    ),
     fanDoc('oLone', now, tagged('lone')),
     fanDoc('oLoneWin', now, tagged('lone', { csWindow: { messageAt: new Date(now.getTime() - HOUR), messageUsed: 0, triggerUsed: 0 } })),
     fanDoc('oRetry1', now, tagged('retry')),

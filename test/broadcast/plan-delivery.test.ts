@@ -5,7 +5,11 @@ const now = new Date('2026-11-23T12:00:00Z');
 const options = { now, month: '2026-11', csReserve: 1, customerService: true };
 const ids = (n: number, prefix = 'o') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 const fan = (openId: string, extra: Partial<PlanFan> = {}): PlanFan => ({ openId, ...extra });
-const windowWith = (used: number, hoursAgo = 1) => ({ messageAt: new Date(now.getTime() - hoursAgo * 3_600_000), messageUsed: used, triggerUsed: 0 });
+const windowWith = (used: number, hoursAgo = 1) => ({
+  messageAt: new Date(now.getTime() - hoursAgo * 3_600_000),
+  messageUsed: used,
+  triggerUsed: 0,
+});
 
 describe('splitIntoBatches', () => {
   it('uses the fewest calls of at most 10,000', () => {
@@ -21,7 +25,10 @@ describe('splitIntoBatches', () => {
 
 describe('planDelivery', () => {
   it('sends by customer-service message only with allowance to spare for the conversation', () => {
-    const plan = planDelivery([fan('a', { csWindow: windowWith(3) }), fan('b', { csWindow: windowWith(4) }), fan('c', { csWindow: windowWith(0, 49) })], options);
+    const plan = planDelivery(
+      [fan('a', { csWindow: windowWith(3) }), fan('b', { csWindow: windowWith(4) }), fan('c', { csWindow: windowWith(0, 49) })],
+      options,
+    );
     expect(plan.customer).toEqual(['a']);
     expect(plan.batches).toEqual([{ variant: '', openIds: ['b', 'c'] }]);
   });

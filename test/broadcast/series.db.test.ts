@@ -41,7 +41,7 @@ describe('product series', () => {
     expect((await getBroadcastModel(app.connection).findOne({ number }).lean())?.expr).toBe('生日关怀');
   });
 
-  it('sends welcome day 1 to yesterday\'s followers at 10:00', async () => {
+  it("sends welcome day 1 to yesterday's followers at 10:00", async () => {
     clock.set(new Date('2026-12-01T02:00:10Z'));
     const numbers = await fireDueSeries(app.fanhook.broadcast);
     expect(numbers).toHaveLength(2);

@@ -24,9 +24,21 @@ describe('a fan from the Hangzhou store QR code to a known customer', () => {
     const result = await app.fan(openId).follow('store_hz');
     expect(content(result)).toContain('杭州湖滨店');
     const fan = await load(openId);
-    expect(fan).toMatchObject({ subscribed: true, source: 'store_hz', firstSource: 'store_hz', followCount: 1, activity: 'new', attributes: { store: '杭州湖滨店' } });
+    expect(fan).toMatchObject({
+      subscribed: true,
+      source: 'store_hz',
+      firstSource: 'store_hz',
+      followCount: 1,
+      activity: 'new',
+      attributes: { store: '杭州湖滨店' },
+    });
     expect(fan?.subscriptionHistory).toEqual([expect.objectContaining({ event: 'subscribe', scene: 'store_hz' })]);
-    expect(fan?.tags.map((t) => [t.name, t.ruleId])).toEqual(expect.arrayContaining([['杭州门店', 'source-store-hz'], ['新粉', 'tier-new']]));
+    expect(fan?.tags.map((t) => [t.name, t.ruleId])).toEqual(
+      expect.arrayContaining([
+        ['杭州门店', 'source-store-hz'],
+        ['新粉', 'tier-new'],
+      ]),
+    );
     expect(fan?.tagsDirty).toBe(true);
   });
 

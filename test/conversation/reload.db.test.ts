@@ -21,7 +21,8 @@ afterAll(async () => {
 });
 
 const content = (result: { reply: Record<string, unknown> | null }) => String(result.reply?.['Content'] ?? '');
-const edit = async (file: string, change: (text: string) => string) => writeFile(path.join(dir, file), change(await readFile(path.join(dir, file), 'utf8')));
+const edit = async (file: string, change: (text: string) => string) =>
+  writeFile(path.join(dir, file), change(await readFile(path.join(dir, file), 'utf8')));
 
 describe('/reload (重载)', () => {
   it('puts a changed keyword reply and a new rule in use without a restart', async () => {
@@ -36,7 +37,9 @@ describe('/reload (重载)', () => {
   });
 
   it('refuses an invalid rules file naming the rule and field, and keeps the old rules working', async () => {
-    await edit('rules.yaml', (text) => text.replace('id: asks-shipping\n    when: { keyword: 包邮 }', 'id: asks-shipping\n    when: { keywrd: 包邮 }'));
+    await edit('rules.yaml', (text) =>
+      text.replace('id: asks-shipping\n    when: { keyword: 包邮 }', 'id: asks-shipping\n    when: { keywrd: 包邮 }'),
+    );
     const answer = await app.fan('oReloadAdmin').sendText('/reload');
     expect(content(answer)).toContain('❌ 标签规则（rules.yaml）：rules.yaml: rule "asks-shipping"');
     expect(content(answer)).toContain('unknown field(s) keywrd');

@@ -8,11 +8,17 @@ import { verifySignature } from '../../src/wechat/signature.js';
 let fake: FakeWechatApi;
 let clock: ManualClock;
 
-interface Raw { status: number; text: string; json: Record<string, unknown> }
+interface Raw {
+  status: number;
+  text: string;
+  json: Record<string, unknown>;
+}
 
 async function request(path: string, init: { method?: string; body?: unknown; query?: Record<string, string> } = {}): Promise<Raw> {
   const url = new URL(path, fake.url);
-  for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, value);
+  for (const [key, value] of Object.entries(init.query ?? {})) {
+    url.searchParams.set(key, value);
+  }
   const response = await fetch(url, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
@@ -139,7 +145,10 @@ describe('fake WeChat API: customer-service messages', () => {
 describe('fake WeChat API: failNext', () => {
   it('should fail the next calls to a path the given number of times, then answer normally', async () => {
     fake.failNext('/cgi-bin/message/custom/send', 45047, { times: 2 });
-    expect((await api('/cgi-bin/message/custom/send', text('oFAN1'))).json).toEqual({ errcode: 45047, errmsg: 'out of response count limit' });
+    expect((await api('/cgi-bin/message/custom/send', text('oFAN1'))).json).toEqual({
+      errcode: 45047,
+      errmsg: 'out of response count limit',
+    });
     expect((await api('/cgi-bin/message/custom/send', text('oFAN1'))).json.errcode).toBe(45047);
     expect((await api('/cgi-bin/message/custom/send', text('oFAN1'))).json.errcode).toBe(0);
     expect(fake.customMessagesFor('oFAN1')).toHaveLength(1);
@@ -191,7 +200,9 @@ describe('fake WeChat API: mass send', () => {
   });
 
   it('should deliver at most 4 mass messages per fan per month', async () => {
-    for (let i = 0; i < 5; i++) await api('/cgi-bin/message/mass/send', mass(['oA', 'oB'], `m${i}`, `n${i}`));
+    for (let i = 0; i < 5; i++) {
+      await api('/cgi-bin/message/mass/send', mass(['oA', 'oB'], `m${i}`, `n${i}`));
+    }
     const jobs = fake.massJobs();
     expect(jobs.map((job) => job.deliveredTo.length)).toEqual([2, 2, 2, 2, 0]);
     expect(fake.messagesFor('oA').filter((m) => m.via === 'mass')).toHaveLength(4);
@@ -200,7 +211,11 @@ describe('fake WeChat API: mass send', () => {
   it('should send to a tag with sendall and report the job with mass/get', async () => {
     const tagId = (await api('/cgi-bin/tags/create', { tag: { name: 'vip' } })).json.tag as { id: number };
     await api('/cgi-bin/tags/members/batchtagging', { openid_list: ['oA', 'oB', 'oC'], tagid: tagId.id });
-    const sent = await api('/cgi-bin/message/mass/sendall', { filter: { is_to_all: false, tag_id: tagId.id }, msgtype: 'text', text: { content: 'x' } });
+    const sent = await api('/cgi-bin/message/mass/sendall', {
+      filter: { is_to_all: false, tag_id: tagId.id },
+      msgtype: 'text',
+      text: { content: 'x' },
+    });
     expect(sent.json.errcode).toBe(0);
     expect(fake.massJobs()[0]?.openIds).toEqual(['oA', 'oB', 'oC']);
     const status = await api('/cgi-bin/message/mass/get', '{"msg_id":3147483652000000001}');
@@ -216,7 +231,10 @@ describe('fake WeChat API: tags and users', () => {
     expect((await api('/cgi-bin/tags/create', { tag: { name: '老客' } })).json.errcode).toBe(45157);
     await api('/cgi-bin/tags/members/batchtagging', { openid_list: ['oA', 'oB'], tagid: tag.id });
     expect((await api('/cgi-bin/tags/getidlist', { openid: 'oA' })).json.tagid_list).toEqual([100]);
-    expect((await api('/cgi-bin/user/tag/get', { tagid: tag.id, next_openid: '' })).json).toMatchObject({ count: 2, data: { openid: ['oA', 'oB'] } });
+    expect((await api('/cgi-bin/user/tag/get', { tagid: tag.id, next_openid: '' })).json).toMatchObject({
+      count: 2,
+      data: { openid: ['oA', 'oB'] },
+    });
     const tags = (await api('/cgi-bin/tags/get')).json.tags;
     expect(tags).toContainEqual({ id: 100, name: '老客', count: 2 });
     await api('/cgi-bin/tags/members/batchuntagging', { openid_list: ['oA'], tagid: tag.id });
@@ -225,10 +243,14 @@ describe('fake WeChat API: tags and users', () => {
 
   it('should refuse more than 50 openids with 40032 and a 21st tag with 45059', async () => {
     const ids: number[] = [];
-    for (let i = 0; i < 21; i++) ids.push(((await api('/cgi-bin/tags/create', { tag: { name: `t${i}` } })).json.tag as { id: number }).id);
+    for (let i = 0; i < 21; i++) {
+      ids.push(((await api('/cgi-bin/tags/create', { tag: { name: `t${i}` } })).json.tag as { id: number }).id);
+    }
     const many = Array.from({ length: 51 }, (_, i) => `o${i}`);
     expect((await api('/cgi-bin/tags/members/batchtagging', { openid_list: many, tagid: ids[0] })).json.errcode).toBe(40032);
-    for (const id of ids.slice(0, 20)) await api('/cgi-bin/tags/members/batchtagging', { openid_list: ['oA'], tagid: id });
+    for (const id of ids.slice(0, 20)) {
+      await api('/cgi-bin/tags/members/batchtagging', { openid_list: ['oA'], tagid: id });
+    }
     expect((await api('/cgi-bin/tags/members/batchtagging', { openid_list: ['oA'], tagid: ids[20] })).json.errcode).toBe(45059);
   });
 
@@ -277,10 +299,12 @@ describe('fake WeChat API: MASSSENDJOBFINISH push', () => {
     const port = (callback.address() as AddressInfo).port;
     const pusher = await startFakeWechatApi({ callback: { url: `http://127.0.0.1:${port}/wechat`, token: 'cbtoken' } });
     try {
-      const accessToken = (await (await fetch(`${pusher.url}/cgi-bin/stable_token`, {
-        method: 'POST',
-        body: JSON.stringify({ grant_type: 'client_credential', appid: pusher.appId, secret: pusher.appSecret }),
-      })).json()) as { access_token: string };
+      const accessToken = (await (
+        await fetch(`${pusher.url}/cgi-bin/stable_token`, {
+          method: 'POST',
+          body: JSON.stringify({ grant_type: 'client_credential', appid: pusher.appId, secret: pusher.appSecret }),
+        })
+      ).json()) as { access_token: string };
       await fetch(`${pusher.url}/cgi-bin/message/mass/send?access_token=${accessToken.access_token}`, {
         method: 'POST',
         body: JSON.stringify({ touser: ['oA', 'oB', 'oC'], msgtype: 'text', text: { content: 'x' }, clientmsgid: 'c1' }),
@@ -288,7 +312,9 @@ describe('fake WeChat API: MASSSENDJOBFINISH push', () => {
       await pusher.pushMassSendJobFinish('3147483652000000001');
       const [push] = received;
       const query = Object.fromEntries(new URL(push?.url ?? '', 'http://x').searchParams) as Record<string, string>;
-      expect(verifySignature('cbtoken', { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' })).toBe(true);
+      expect(
+        verifySignature('cbtoken', { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' }),
+      ).toBe(true);
       expect(push?.body).toContain('<Event><![CDATA[MASSSENDJOBFINISH]]></Event>');
       expect(push?.body).toContain('<MsgID>3147483652000000001</MsgID>');
       expect(push?.body).toContain('<TotalCount>3</TotalCount>');

@@ -11,7 +11,10 @@ const APP_ID = 'wx1234567890abcdef';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const crypto = new WechatCrypto({ appId: APP_ID, aesKey: AES_KEY });
 
-interface Captured { query: Record<string, string>; body: string }
+interface Captured {
+  query: Record<string, string>;
+  body: string;
+}
 let captured: Captured[] = [];
 /** What the echo server answers next, given the request. */
 let answer: (request: Captured) => string = () => 'success';
@@ -51,7 +54,9 @@ describe('SimulatedFan in plain mode', () => {
     const result = await fan.sendText('你好 <b>&');
     const [request] = captured;
     const query = request?.query ?? {};
-    expect(verifySignature(TOKEN, { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' })).toBe(true);
+    expect(verifySignature(TOKEN, { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' })).toBe(
+      true,
+    );
     expect(query.encrypt_type).toBeUndefined();
     expect(query.openid).toBe('oFAN1');
     const message = parseInboundXml(request?.body ?? '');
@@ -64,7 +69,9 @@ describe('SimulatedFan in plain mode', () => {
   it('should not verify with another token', async () => {
     await new SimulatedFan({ url, token: TOKEN, openId: 'oFAN1' }).click('MENU_A');
     const query = captured[0]?.query ?? {};
-    expect(verifySignature('other', { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' })).toBe(false);
+    expect(verifySignature('other', { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' })).toBe(
+      false,
+    );
   });
 
   it('should build follow-with-scene, location and click events WeChat would send', async () => {
@@ -96,8 +103,17 @@ describe('SimulatedFan in safe mode', () => {
     const { query } = request;
     const { encrypt } = parseEncryptedEnvelope(request.body);
     expect(query.encrypt_type).toBe('aes');
-    expect(verifyMsgSignature(TOKEN, { msgSignature: query.msg_signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '', encrypt })).toBe(true);
-    expect(verifySignature(TOKEN, { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' })).toBe(true);
+    expect(
+      verifyMsgSignature(TOKEN, {
+        msgSignature: query.msg_signature ?? '',
+        timestamp: query.timestamp ?? '',
+        nonce: query.nonce ?? '',
+        encrypt,
+      }),
+    ).toBe(true);
+    expect(verifySignature(TOKEN, { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' })).toBe(
+      true,
+    );
     // Safe mode: nothing but ToUserName and Encrypt travels in the clear.
     expect(request.body).not.toContain('secret');
     expect(parseInboundXml(crypto.decrypt(encrypt).message)).toMatchObject({ kind: 'text', content: 'secret' });
@@ -112,7 +128,9 @@ describe('SimulatedFan in safe mode', () => {
 
   it('should decrypt an encrypted reply and check its MsgSignature', async () => {
     answer = (request) => {
-      const encrypt = crypto.encrypt(buildReplyXml({ type: 'news', articles: [{ title: '新品', description: '上新了', url: 'https://shop.example/new' }] }, envelope));
+      const encrypt = crypto.encrypt(
+        buildReplyXml({ type: 'news', articles: [{ title: '新品', description: '上新了', url: 'https://shop.example/new' }] }, envelope),
+      );
       const timestamp = request.query.timestamp ?? '0';
       const nonce = 'replynonce';
       return buildEncryptedReplyXml({ encrypt, msgSignature: computeMsgSignature(TOKEN, timestamp, nonce, encrypt), timestamp, nonce });

@@ -50,7 +50,12 @@ describe('database outage', () => {
     expect((await fan.sendText('你好')).reply?.['MsgType']).toBe('text');
 
     await db.stop();
-    const during = [await fan.sendText('门店在哪'), await fan.sendText('包邮吗'), await newcomer.follow('store_hz'), await fan.sendText('有优惠吗')];
+    const during = [
+      await fan.sendText('门店在哪'),
+      await fan.sendText('包邮吗'),
+      await newcomer.follow('store_hz'),
+      await fan.sendText('有优惠吗'),
+    ];
     for (const answer of during) {
       expect(answer.status).toBe(200);
       expect(answer.replyXml).toBe('success');
@@ -66,8 +71,16 @@ describe('database outage', () => {
     );
     expect(stored.map((d) => d.payload.Content).sort()).toEqual(['你好', '门店在哪', '包邮吗', '有优惠吗'].sort());
     // The replies the fan could not get passively arrive by customer-service message.
-    await waitFor(() => harness.fake.customMessagesFor('oOutageFan'), (messages) => messages.length === 3, 10_000);
-    await waitFor(() => harness.fake.customMessagesFor('oOutageNewcomer'), (messages) => messages.length === 1, 10_000);
+    await waitFor(
+      () => harness.fake.customMessagesFor('oOutageFan'),
+      (messages) => messages.length === 3,
+      10_000,
+    );
+    await waitFor(
+      () => harness.fake.customMessagesFor('oOutageNewcomer'),
+      (messages) => messages.length === 1,
+      10_000,
+    );
     expect(JSON.stringify(harness.fake.customMessagesFor('oOutageNewcomer'))).toContain('杭州');
     const follower = await harness.connection.collection('fans').findOne({ openId: 'oOutageNewcomer' });
     expect(follower).toMatchObject({ subscribed: true, source: 'store_hz' });

@@ -28,7 +28,14 @@ const expectValidationError = (error: unknown): void => {
 const xmlish = fc.oneof(
   fc.string({ maxLength: 300 }),
   fc.stringMatching(/^<xml>(<[A-Za-z]{1,8}>[^<]{0,20}<\/[A-Za-z]{1,8}>){0,6}<\/xml>$/),
-  fc.constantFrom('<!DOCTYPE x [<!ENTITY a "b">]><xml/>', '<xml><![CDATA[', '<xml>&#xFFFFFFFF;</xml>', '<xml><a>&lol9;</a></xml>', '\uFEFF<xml/>', '<xml></xml><xml></xml>'),
+  fc.constantFrom(
+    '<!DOCTYPE x [<!ENTITY a "b">]><xml/>',
+    '<xml><![CDATA[',
+    '<xml>&#xFFFFFFFF;</xml>',
+    '<xml><a>&lol9;</a></xml>',
+    '\uFEFF<xml/>',
+    '<xml></xml><xml></xml>',
+  ),
 );
 
 describe('callback XML parser under arbitrary input', () => {
@@ -54,7 +61,9 @@ describe('callback XML parser under arbitrary input', () => {
   it('parses any text message content exactly as sent, whatever characters it holds', () => {
     // oxlint-disable-next-line no-control-regex -- the characters XML 1.0 forbids
     const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDFFF]/;
-    const content = fc.string({ unit: 'grapheme', maxLength: 200 }).filter((s) => s === s.trim() && !forbidden.test(s) && !/^[\s\u00a0]|[\s\u00a0]$/.test(s));
+    const content = fc
+      .string({ unit: 'grapheme', maxLength: 200 })
+      .filter((s) => s === s.trim() && !forbidden.test(s) && !/^[\s\u00a0]|[\s\u00a0]$/.test(s));
     fc.assert(
       fc.property(content, fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }), (text, msgId) => {
         const xml = `<xml><ToUserName>${cdata('gh_x')}</ToUserName><FromUserName>${cdata('oFuzz')}</FromUserName><CreateTime>1700000000</CreateTime><MsgType>${cdata('text')}</MsgType><Content>${cdata(text)}</Content><MsgId>${msgId}</MsgId></xml>`;
@@ -128,7 +137,30 @@ describe('segment parser under arbitrary input', () => {
   const segmentish = fc.oneof(
     fc.string({ unit: 'grapheme', maxLength: 120 }),
     fc
-      .array(fc.constantFrom('tag:vip', '-tag:vip', 'NOT', 'OR', 'AND', '(', ')', 'attr:size=L', 'source:store_hz', 'region:浙江', 'active<7d', 'idle>30d', 'all', '$where', '{"$ne":1}', 'tag:$gt', '或', '非', '标签:会员'), { maxLength: 30 })
+      .array(
+        fc.constantFrom(
+          'tag:vip',
+          '-tag:vip',
+          'NOT',
+          'OR',
+          'AND',
+          '(',
+          ')',
+          'attr:size=L',
+          'source:store_hz',
+          'region:浙江',
+          'active<7d',
+          'idle>30d',
+          'all',
+          '$where',
+          '{"$ne":1}',
+          'tag:$gt',
+          '或',
+          '非',
+          '标签:会员',
+        ),
+        { maxLength: 30 },
+      )
       .map((parts) => parts.join(' ')),
   );
 

@@ -71,7 +71,12 @@ describe('bounded bodies', () => {
     const filler = 'x'.repeat(1_000);
     const chunk = `${filler.length.toString(16)}\r\n${filler}\r\n`;
     const head = `POST ${signedPath()} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
-    const { answer } = await rawRequest(port, head, [`${(6).toString(16)}\r\n<xml><\r\n`, ...Array.from({ length: 8 }, () => chunk), '0\r\n\r\n'], 5);
+    const { answer } = await rawRequest(
+      port,
+      head,
+      [`${(6).toString(16)}\r\n<xml><\r\n`, ...Array.from({ length: 8 }, () => chunk), '0\r\n\r\n'],
+      5,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 413/);
   });
 });
@@ -97,14 +102,17 @@ describe('replays', () => {
 });
 
 describe('admin commands from fans', () => {
-  it.each(['/grant oSneakyFan admin', '／授权 oSneakyFan admin', '/stats', '/broadcast all | 免费送'])('treats %s from a fan as a fan message: no role, no audit, no admin answer', async (text) => {
-    const result = await app.fan('oSneakyFan').sendText(text);
-    expect(result.status).toBe(200);
-    expect(String(result.reply?.['Content'] ?? '')).not.toMatch(/粉丝总数|已授权|草稿|#\d+/);
-    expect(await app.fanhook.roles.roleOf('oSneakyFan')).toBeNull();
-    expect(await app.connection.collection('audit_log').countDocuments({ openId: 'oSneakyFan' })).toBe(0);
-    expect(await app.connection.collection('broadcasts').countDocuments({})).toBe(0);
-  });
+  it.each(['/grant oSneakyFan admin', '／授权 oSneakyFan admin', '/stats', '/broadcast all | 免费送'])(
+    'treats %s from a fan as a fan message: no role, no audit, no admin answer',
+    async (text) => {
+      const result = await app.fan('oSneakyFan').sendText(text);
+      expect(result.status).toBe(200);
+      expect(String(result.reply?.['Content'] ?? '')).not.toMatch(/粉丝总数|已授权|草稿|#\d+/);
+      expect(await app.fanhook.roles.roleOf('oSneakyFan')).toBeNull();
+      expect(await app.connection.collection('audit_log').countDocuments({ openId: 'oSneakyFan' })).toBe(0);
+      expect(await app.connection.collection('broadcasts').countDocuments({})).toBe(0);
+    },
+  );
 });
 
 describe('secrets', () => {
@@ -114,7 +122,10 @@ describe('secrets', () => {
     await fetch(`${app.url}/wechat?signature=bad&timestamp=1&nonce=1`, { method: 'POST', body: '<xml/>' });
     await app.fan('oTheAdmin', 'safe').sendText('/help');
     await app.fanhook.customerService.send('oTheAdmin', { type: 'text', content: '测试' });
-    const token = await waitFor(() => app.connection.collection('wechat_tokens').findOne({}), (doc) => doc !== null);
+    const token = await waitFor(
+      () => app.connection.collection('wechat_tokens').findOne({}),
+      (doc) => doc !== null,
+    );
     const log = app.logs.join('');
     expect(log.length).toBeGreaterThan(0);
     for (const secret of [app.config.wechat.appSecret, TEST_TOKEN, TEST_AES_KEY, String(token?.['accessToken'])]) {

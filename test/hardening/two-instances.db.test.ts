@@ -25,7 +25,10 @@ afterAll(async () => {
 
 const deliver = async (app: Harness, xml: string): Promise<string> => {
   const q = signQuery(TEST_TOKEN);
-  const response = await fetch(`${app.callbackUrl}?signature=${q.signature}&timestamp=${q.timestamp}&nonce=${q.nonce}`, { method: 'POST', body: xml });
+  const response = await fetch(`${app.callbackUrl}?signature=${q.signature}&timestamp=${q.timestamp}&nonce=${q.nonce}`, {
+    method: 'POST',
+    body: xml,
+  });
   return (await response.text()).replace(/<CreateTime>\d+<\/CreateTime>/, '');
 };
 
@@ -52,7 +55,11 @@ describe('two instances on one database', () => {
   });
 
   it('creates one fan when the first messages of a newcomer reach both instances at the same moment', async () => {
-    await Promise.all([first.fan('oNewcomerRace').sendText('你好'), second.fan('oNewcomerRace').sendText('在吗'), first.fan('oNewcomerRace').sendText('门店在哪')]);
+    await Promise.all([
+      first.fan('oNewcomerRace').sendText('你好'),
+      second.fan('oNewcomerRace').sendText('在吗'),
+      first.fan('oNewcomerRace').sendText('门店在哪'),
+    ]);
     const fans = await first.connection.collection('fans').find({ openId: 'oNewcomerRace' }).toArray();
     expect(fans).toHaveLength(1);
     expect(await first.connection.collection('interactions').countDocuments({ openId: 'oNewcomerRace' })).toBe(3);

@@ -19,7 +19,9 @@ const MASS_SEND = '/cgi-bin/message/mass/send';
 
 beforeAll(async () => {
   app = await startHarness({ dbUri: db.uri });
-  const fans = ['busy', 'gateway', 'slow'].flatMap((tag) => [1, 2, 3].map((i) => fanDoc(`o_${tag}_${i}`, now, { tags: [{ name: tag, source: 'manual', at: now }] })));
+  const fans = ['busy', 'gateway', 'slow'].flatMap((tag) =>
+    [1, 2, 3].map((i) => fanDoc(`o_${tag}_${i}`, now, { tags: [{ name: tag, source: 'manual', at: now }] })),
+  );
   await getFanModel(app.connection).insertMany(fans);
 });
 afterAll(async () => {
@@ -30,14 +32,22 @@ afterAll(async () => {
 async function broadcastTo(tag: string): Promise<number> {
   const number = await nextBroadcastNumber(app.connection);
   await getBroadcastModel(app.connection).create({
-    number, expr: `tag:${tag}`, content: { type: 'text', text: '周末上新' }, state: 'queued', createdBy: 'oAdmin', createdAt: now, confirmedBy: 'oAdmin', firingKey: `n:${number}`,
+    number,
+    expr: `tag:${tag}`,
+    content: { type: 'text', text: '周末上新' },
+    state: 'queued',
+    createdBy: 'oAdmin',
+    createdAt: now,
+    confirmedBy: 'oAdmin',
+    firingKey: `n:${number}`,
   });
   await runBroadcast(app.fanhook.broadcast, number, async () => undefined);
   return number;
 }
 
 const receivedOnce = (tag: string): boolean[] => [1, 2, 3].map((i) => massCountsByFan(app).get(`o_${tag}_${i}`) === 1);
-const stateOf = async (number: number): Promise<string | undefined> => (await getBroadcastModel(app.connection).findOne({ number }).lean())?.state;
+const stateOf = async (number: number): Promise<string | undefined> =>
+  (await getBroadcastModel(app.connection).findOne({ number }).lean())?.state;
 
 describe('a broadcast while the WeChat API fails', () => {
   it('retries a batch refused with -1 (system busy) and delivers it once', async () => {
@@ -64,7 +74,11 @@ describe('a broadcast while the WeChat API fails', () => {
     app.fake.failNext(MASS_SEND, 0, { times: 1, delayMs: 10_500 });
     const number = await broadcastTo('slow');
     // The client gave up at 10 s and retried; the first call still lands afterwards.
-    const calls = await waitFor(() => app.fake.callsTo(MASS_SEND).slice(before), (c) => c.length === 2, 5_000);
+    const calls = await waitFor(
+      () => app.fake.callsTo(MASS_SEND).slice(before),
+      (c) => c.length === 2,
+      5_000,
+    );
     expect(calls.map((c) => c.errcode).sort()).toEqual([0, 45065]);
     expect(new Set(calls.map((c) => (c.body as { clientmsgid?: string }).clientmsgid)).size).toBe(1);
     expect(receivedOnce('slow')).toEqual([true, true, true]);

@@ -98,9 +98,15 @@ describe('compileSegment', () => {
   });
 
   it('turns time conditions into date comparisons relative to now', () => {
-    expect(compileSegment(parseSegment('active<7d'), NOW)).toEqual({ $and: [{ subscribed: true }, { lastSeenAt: { $gt: new Date(NOW.getTime() - 7 * DAY) } }] });
-    expect(compileSegment(parseSegment('idle>30d'), NOW)).toEqual({ $and: [{ subscribed: true }, { lastSeenAt: { $lt: new Date(NOW.getTime() - 30 * DAY) } }] });
-    expect(compileSegment(parseSegment('followed<7d'), NOW)).toEqual({ $and: [{ subscribed: true }, { subscribedAt: { $gt: new Date(NOW.getTime() - 7 * DAY) } }] });
+    expect(compileSegment(parseSegment('active<7d'), NOW)).toEqual({
+      $and: [{ subscribed: true }, { lastSeenAt: { $gt: new Date(NOW.getTime() - 7 * DAY) } }],
+    });
+    expect(compileSegment(parseSegment('idle>30d'), NOW)).toEqual({
+      $and: [{ subscribed: true }, { lastSeenAt: { $lt: new Date(NOW.getTime() - 30 * DAY) } }],
+    });
+    expect(compileSegment(parseSegment('followed<7d'), NOW)).toEqual({
+      $and: [{ subscribed: true }, { subscribedAt: { $gt: new Date(NOW.getTime() - 7 * DAY) } }],
+    });
   });
 
   it('compiles NOT to $nor and OR to $or', () => {
@@ -110,40 +116,45 @@ describe('compileSegment', () => {
   });
 
   it('matches regions by an escaped prefix, so regex syntax in the value is literal', () => {
-    expect(compileSegment(parseSegment('region:浙.*'), NOW)).toEqual({ $and: [{ subscribed: true }, { 'location.region': { $regex: '^浙\\.\\*' } }] });
+    expect(compileSegment(parseSegment('region:浙.*'), NOW)).toEqual({
+      $and: [{ subscribed: true }, { 'location.region': { $regex: '^浙\\.\\*' } }],
+    });
   });
 
-  it.each([
-    'tag:{"$gt":""}',
-    'attr:size={"$ne":null}',
-    'source:$where',
-    'tag:"$where: function() { return true }"',
-    'region:^.*$',
-  ])('keeps smuggled operator text %j as a plain value', (text) => {
-    const filter = compileSegment(parseSegment(text), NOW);
-    expect(keysOf(filter).every((key) => ['$and', '$eq', '$regex', 'subscribed', 'tags.name', 'source', 'location.region', 'attributes.size'].includes(key))).toBe(true);
-    expect(() => assertSafeSegmentFilter(filter)).not.toThrow();
-  });
+  it.each(['tag:{"$gt":""}', 'attr:size={"$ne":null}', 'source:$where', 'tag:"$where: function() { return true }"', 'region:^.*$'])(
+    'keeps smuggled operator text %j as a plain value',
+    (text) => {
+      const filter = compileSegment(parseSegment(text), NOW);
+      expect(
+        keysOf(filter).every((key) =>
+          ['$and', '$eq', '$regex', 'subscribed', 'tags.name', 'source', 'location.region', 'attributes.size'].includes(key),
+        ),
+      ).toBe(true);
+      expect(() => assertSafeSegmentFilter(filter)).not.toThrow();
+    },
+  );
 
   it.each(['attr:$where=1', 'attr:a.b=1', 'attr:__proto__.x=1', '$where:1', 'tags.name:vip'])('refuses %j as a field path', (text) => {
     expect(() => parseSegment(text)).toThrow(SegmentSyntaxError);
   });
 
   it('produces a safe filter or a syntax error for any input (property)', () => {
-    expect(() => fc.assert(
-      fc.property(fc.string({ maxLength: 80, unit: fc.constantFrom(...'tag:attr=$where{}"()-<>ORNOT 7dxa.\\'.split('')) }), (text) => {
-        let filter: unknown;
-        try {
-          filter = compileSegment(parseSegment(text), NOW);
-        } catch (error) {
-          // Anything but a user-facing syntax error is a bug.
-          return error instanceof SegmentSyntaxError;
-        }
-        assertSafeSegmentFilter(filter);
-        return true;
-      }),
-      { numRuns: 2000 },
-    )).not.toThrow();
+    expect(() =>
+      fc.assert(
+        fc.property(fc.string({ maxLength: 80, unit: fc.constantFrom(...'tag:attr=$where{}"()-<>ORNOT 7dxa.\\'.split('')) }), (text) => {
+          let filter: unknown;
+          try {
+            filter = compileSegment(parseSegment(text), NOW);
+          } catch (error) {
+            // Anything but a user-facing syntax error is a bug.
+            return error instanceof SegmentSyntaxError;
+          }
+          assertSafeSegmentFilter(filter);
+          return true;
+        }),
+        { numRuns: 2000 },
+      ),
+    ).not.toThrow();
   });
 
   it('the safety check rejects operators and paths the compiler must never emit', () => {

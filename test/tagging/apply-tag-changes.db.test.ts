@@ -19,7 +19,12 @@ const load = (openId: string) => getFanModel(db.connection).findOne({ openId }).
 describe('applyTagChanges', () => {
   it('adds a tag with its reason and time and marks the fan for WeChat sync', async () => {
     await seedFan('oTagA');
-    const result = await applyTagChanges({ connection: db.connection, openId: 'oTagA', add: [{ name: 'VIP', source: 'manual', by: 'oAdmin' }], now });
+    const result = await applyTagChanges({
+      connection: db.connection,
+      openId: 'oTagA',
+      add: [{ name: 'VIP', source: 'manual', by: 'oAdmin' }],
+      now,
+    });
     expect(result).toMatchObject({ added: ['VIP'], removed: [] });
     const fan = await load('oTagA');
     expect(fan?.tags).toEqual([{ name: 'VIP', source: 'manual', by: 'oAdmin', at: now }]);
@@ -28,8 +33,18 @@ describe('applyTagChanges', () => {
 
   it('keeps the first reason when a tag is added twice and never duplicates it', async () => {
     await seedFan('oTagB');
-    await applyTagChanges({ connection: db.connection, openId: 'oTagB', add: [{ name: '孕妈', source: 'rule', ruleId: 'maternity-keywords' }], now });
-    const second = await applyTagChanges({ connection: db.connection, openId: 'oTagB', add: [{ name: '孕妈', source: 'manual', by: 'oAdmin' }], now: later });
+    await applyTagChanges({
+      connection: db.connection,
+      openId: 'oTagB',
+      add: [{ name: '孕妈', source: 'rule', ruleId: 'maternity-keywords' }],
+      now,
+    });
+    const second = await applyTagChanges({
+      connection: db.connection,
+      openId: 'oTagB',
+      add: [{ name: '孕妈', source: 'manual', by: 'oAdmin' }],
+      now: later,
+    });
     expect(second.added).toEqual([]);
     const fan = await load('oTagB');
     expect(fan?.tags).toEqual([{ name: '孕妈', source: 'rule', ruleId: 'maternity-keywords', at: now }]);
@@ -37,7 +52,15 @@ describe('applyTagChanges', () => {
 
   it('removes tags by name and reports only what was there', async () => {
     await seedFan('oTagC');
-    await applyTagChanges({ connection: db.connection, openId: 'oTagC', add: [{ name: 'a', source: 'manual' }, { name: 'b', source: 'manual' }], now });
+    await applyTagChanges({
+      connection: db.connection,
+      openId: 'oTagC',
+      add: [
+        { name: 'a', source: 'manual' },
+        { name: 'b', source: 'manual' },
+      ],
+      now,
+    });
     const result = await applyTagChanges({ connection: db.connection, openId: 'oTagC', remove: ['a', 'zzz'], now: later });
     expect(result.removed).toEqual(['a']);
     expect((await load('oTagC'))?.tags.map((t) => t.name)).toEqual(['b']);
@@ -46,13 +69,17 @@ describe('applyTagChanges', () => {
   it('loses no tag when twenty different tags are added to one fan at once', async () => {
     await seedFan('oTagD');
     const names = Array.from({ length: 20 }, (_, i) => `t${i}`);
-    await Promise.all(names.map((name) => applyTagChanges({ connection: db.connection, openId: 'oTagD', add: [{ name, source: 'manual' }], now })));
+    await Promise.all(
+      names.map((name) => applyTagChanges({ connection: db.connection, openId: 'oTagD', add: [{ name, source: 'manual' }], now })),
+    );
     const fan = await load('oTagD');
     expect(fan?.tags.map((t) => t.name).sort()).toEqual([...names].sort());
     expect(fan?.tagsRev).toBe(20);
   });
 
   it('refuses an unknown fan with a message naming it', async () => {
-    await expect(applyTagChanges({ connection: db.connection, openId: 'oNobody', add: [{ name: 'x', source: 'manual' }], now })).rejects.toThrow('粉丝 oNobody 不存在');
+    await expect(
+      applyTagChanges({ connection: db.connection, openId: 'oNobody', add: [{ name: 'x', source: 'manual' }], now }),
+    ).rejects.toThrow('粉丝 oNobody 不存在');
   });
 });

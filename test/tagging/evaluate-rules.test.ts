@@ -11,7 +11,12 @@ const base = { toUserName: 'gh_x', fromUserName: 'oFan', createTime: 1, msgType:
 const msg = (fields: Record<string, unknown>) => ({ ...base, ...fields }) as InboundMessage;
 const tag = (name: string): FanTag => ({ name, source: 'rule', ruleId: 'earlier', at: daysAgo(50) });
 const fan = (overrides: Partial<RuleFan> = {}): RuleFan => ({
-  tags: [], attributes: {}, subscribed: true, subscribedAt: daysAgo(60), lastSeenAt: now, ...overrides,
+  tags: [],
+  attributes: {},
+  subscribed: true,
+  subscribedAt: daysAgo(60),
+  lastSeenAt: now,
+  ...overrides,
 });
 const rule = (when: string, then = '[{ addTag: T }]') => parseRules(`rules:\n  - id: r\n    when: ${when}\n    do: ${then}\n`).rules;
 
@@ -32,14 +37,38 @@ describe('evaluateRules: conditions', () => {
     ['attribute one of', '{ attribute: { size: [XL, XXL] } }', fan({ attributes: { size: 'M' } }), undefined, false],
     ['attribute present', '{ attribute: { birthday: true } }', fan({ attributes: { birthday: '05-20' } }), undefined, true],
     ['attribute absent', '{ attribute: { city: false } }', fan({ attributes: { city: '杭州' } }), undefined, false],
-    ['count within window', '{ count: { of: "menu:NEW", atLeast: 3, withinDays: 7 } }', fan({ daily: { [today]: { 'menu:NEW': 1 }, [today - 6]: { 'menu:NEW': 2 } } }), undefined, true],
-    ['count outside window does not count', '{ count: { of: "menu:NEW", atLeast: 3, withinDays: 7 } }', fan({ daily: { [today]: { 'menu:NEW': 1 }, [today - 7]: { 'menu:NEW': 2 } } }), undefined, false],
+    [
+      'count within window',
+      '{ count: { of: "menu:NEW", atLeast: 3, withinDays: 7 } }',
+      fan({ daily: { [today]: { 'menu:NEW': 1 }, [today - 6]: { 'menu:NEW': 2 } } }),
+      undefined,
+      true,
+    ],
+    [
+      'count outside window does not count',
+      '{ count: { of: "menu:NEW", atLeast: 3, withinDays: 7 } }',
+      fan({ daily: { [today]: { 'menu:NEW': 1 }, [today - 7]: { 'menu:NEW': 2 } } }),
+      undefined,
+      false,
+    ],
     ['idle at least 30 days', '{ idleDays: { atLeast: 30 } }', fan({ lastSeenAt: daysAgo(31) }), undefined, true],
     ['followed at most 7 days', '{ followedDays: { atMost: 7 } }', fan({ subscribedAt: daysAgo(8) }), undefined, false],
     ['activity dormant', '{ activity: dormant }', fan({ lastSeenAt: daysAgo(45) }), undefined, true],
     ['activity new', '{ activity: [new] }', fan({ subscribedAt: daysAgo(2) }), undefined, true],
-    ['location region', '{ location: { region: 浙江 } }', fan({ location: { latitude: 30.2, longitude: 120.1, region: '浙江', at: now } }), undefined, true],
-    ['location box', '{ location: { box: { south: 30, west: 120, north: 30.5, east: 120.5 } } }', fan({ location: { latitude: 31.2, longitude: 121.4, at: now } }), undefined, false],
+    [
+      'location region',
+      '{ location: { region: 浙江 } }',
+      fan({ location: { latitude: 30.2, longitude: 120.1, region: '浙江', at: now } }),
+      undefined,
+      true,
+    ],
+    [
+      'location box',
+      '{ location: { box: { south: 30, west: 120, north: 30.5, east: 120.5 } } }',
+      fan({ location: { latitude: 31.2, longitude: 121.4, at: now } }),
+      undefined,
+      false,
+    ],
     ['has tag', '{ hasTag: VIP }', fan({ tags: [tag('VIP')] }), undefined, true],
     ['lacks tag', '{ lacksTag: VIP }', fan({ tags: [tag('VIP')] }), undefined, false],
     ['all conditions must hold', '{ event: subscribe, scene: livestream }', fan(), msg({ kind: 'subscribe', scene: 'store_hz' }), false],
@@ -57,22 +86,31 @@ describe('evaluateRules: actions', () => {
   });
 
   it('lets a later rule undo an earlier one and removes only tags the fan has', () => {
-    const rules = parseRules([
-      'rules:',
-      '  - { id: a, when: { activity: dormant }, do: [{ addTag: 沉睡 }, { removeTag: 活跃 }, { removeTag: 新粉 }] }',
-      '  - { id: b, when: { hasTag: VIP }, do: [{ removeTag: 沉睡 }] }',
-    ].join('\n')).rules;
+    const rules = parseRules(
+      [
+        'rules:',
+        '  - { id: a, when: { activity: dormant }, do: [{ addTag: 沉睡 }, { removeTag: 活跃 }, { removeTag: 新粉 }] }',
+        '  - { id: b, when: { hasTag: VIP }, do: [{ removeTag: 沉睡 }] }',
+      ].join('\n'),
+    ).rules;
     const outcome = evaluateRules(rules, { fan: fan({ lastSeenAt: daysAgo(40), tags: [tag('活跃'), tag('VIP')] }), now });
     expect(outcome).toMatchObject({ add: [], remove: ['活跃'], matched: ['a', 'b'] });
   });
 
   it('sets an attribute only when the value changes, and later rules see it', () => {
-    const rules = parseRules([
-      'rules:',
-      '  - { id: a, when: { scene: store_hz }, do: [{ setAttribute: { name: store, value: 杭州湖滨店 } }] }',
-      '  - { id: b, when: { attribute: { store: 杭州湖滨店 } }, do: [{ addTag: 到店 }] }',
-    ].join('\n')).rules;
-    expect(evaluateRules(rules, { fan: fan({ source: 'store_hz' }), now })).toMatchObject({ setAttributes: { store: '杭州湖滨店' }, add: [{ name: '到店', ruleId: 'b' }] });
-    expect(evaluateRules(rules, { fan: fan({ source: 'store_hz', attributes: { store: '杭州湖滨店' }, tags: [tag('到店')] }), now })).toMatchObject({ setAttributes: {}, add: [] });
+    const rules = parseRules(
+      [
+        'rules:',
+        '  - { id: a, when: { scene: store_hz }, do: [{ setAttribute: { name: store, value: 杭州湖滨店 } }] }',
+        '  - { id: b, when: { attribute: { store: 杭州湖滨店 } }, do: [{ addTag: 到店 }] }',
+      ].join('\n'),
+    ).rules;
+    expect(evaluateRules(rules, { fan: fan({ source: 'store_hz' }), now })).toMatchObject({
+      setAttributes: { store: '杭州湖滨店' },
+      add: [{ name: '到店', ruleId: 'b' }],
+    });
+    expect(
+      evaluateRules(rules, { fan: fan({ source: 'store_hz', attributes: { store: '杭州湖滨店' }, tags: [tag('到店')] }), now }),
+    ).toMatchObject({ setAttributes: {}, add: [] });
   });
 });

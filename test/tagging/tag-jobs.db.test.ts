@@ -22,8 +22,15 @@ afterAll(async () => {
 });
 
 const fans = () => getFanModel(app.connection);
-const seed = (openId: string, fields: Partial<Fan>) => fans().create({ openId, subscribed: true, firstSeenAt: daysAgo(400), lastSeenAt: now, ...fields });
-const deps = () => ({ connection: app.connection, rules: app.fanhook.rules, logger: app.fanhook.handoff.logger, clock: new ManualClock(now), api: app.fanhook.api });
+const seed = (openId: string, fields: Partial<Fan>) =>
+  fans().create({ openId, subscribed: true, firstSeenAt: daysAgo(400), lastSeenAt: now, ...fields });
+const deps = () => ({
+  connection: app.connection,
+  rules: app.fanhook.rules,
+  logger: app.fanhook.handoff.logger,
+  clock: new ManualClock(now),
+  api: app.fanhook.api,
+});
 const wechatTagsOf = async (openId: string) => {
   const { tagid_list } = await app.fanhook.api.post<{ tagid_list: number[] }>('/cgi-bin/tags/getidlist', { openid: openId });
   return tagid_list;
@@ -32,14 +39,34 @@ const wechatTagsOf = async (openId: string) => {
 describe('tag sweep', () => {
   it('moves fans between new, active and dormant with the rule as the reason, in bulk', async () => {
     await seed('oSweepNew', { subscribedAt: daysAgo(2), lastSeenAt: daysAgo(2), activity: 'new' });
-    await seed('oSweepActive', { subscribedAt: daysAgo(20), lastSeenAt: daysAgo(3), activity: 'new', tags: [{ name: '新粉', source: 'rule', ruleId: 'tier-new', at: daysAgo(20) }] });
-    await seed('oSweepDormant', { subscribedAt: daysAgo(200), lastSeenAt: daysAgo(45), activity: 'active', tags: [{ name: '活跃', source: 'rule', ruleId: 'tier-active', at: daysAgo(100) }] });
+    await seed('oSweepActive', {
+      subscribedAt: daysAgo(20),
+      lastSeenAt: daysAgo(3),
+      activity: 'new',
+      tags: [{ name: '新粉', source: 'rule', ruleId: 'tier-new', at: daysAgo(20) }],
+    });
+    await seed('oSweepDormant', {
+      subscribedAt: daysAgo(200),
+      lastSeenAt: daysAgo(45),
+      activity: 'active',
+      tags: [{ name: '活跃', source: 'rule', ruleId: 'tier-active', at: daysAgo(100) }],
+    });
     const result = await sweepTags(deps());
     expect(result.scanned).toBeGreaterThanOrEqual(3);
     const byId = async (openId: string) => fans().findOne({ openId }).lean();
-    expect(await byId('oSweepNew')).toMatchObject({ activity: 'new', tags: [expect.objectContaining({ name: '新粉', ruleId: 'tier-new', at: now })] });
-    expect(await byId('oSweepActive')).toMatchObject({ activity: 'active', tags: [expect.objectContaining({ name: '活跃', ruleId: 'tier-active' })] });
-    expect(await byId('oSweepDormant')).toMatchObject({ activity: 'dormant', tagsDirty: true, tags: [expect.objectContaining({ name: '沉睡', ruleId: 'tier-dormant' })] });
+    expect(await byId('oSweepNew')).toMatchObject({
+      activity: 'new',
+      tags: [expect.objectContaining({ name: '新粉', ruleId: 'tier-new', at: now })],
+    });
+    expect(await byId('oSweepActive')).toMatchObject({
+      activity: 'active',
+      tags: [expect.objectContaining({ name: '活跃', ruleId: 'tier-active' })],
+    });
+    expect(await byId('oSweepDormant')).toMatchObject({
+      activity: 'dormant',
+      tagsDirty: true,
+      tags: [expect.objectContaining({ name: '沉睡', ruleId: 'tier-dormant' })],
+    });
     const again = await sweepTags(deps());
     expect(again.updated).toBe(0);
   });
@@ -52,7 +79,9 @@ describe('WeChat tag sync', () => {
       { name: '杭州门店', source: 'rule', ruleId: 'source-store-hz', at: now },
       { name: '孕妈', source: 'rule', ruleId: 'maternity-words', at: now },
     ];
-    await fans().insertMany(openIds.map((openId) => ({ openId, subscribed: true, firstSeenAt: now, lastSeenAt: now, tags, tagsDirty: true, tagsRev: 1 })));
+    await fans().insertMany(
+      openIds.map((openId) => ({ openId, subscribed: true, firstSeenAt: now, lastSeenAt: now, tags, tagsDirty: true, tagsRev: 1 })),
+    );
     const result = await syncWechatTags(deps());
     expect(result.fans).toBeGreaterThanOrEqual(60);
     const created = app.fake.callsTo('/cgi-bin/tags/create').map((c) => (c.body as { tag: { name: string } }).tag.name);
@@ -60,7 +89,9 @@ describe('WeChat tag sync', () => {
     expect(created).not.toContain('孕妈');
     await syncWechatTags(deps());
     expect(app.fake.callsTo('/cgi-bin/tags/create')).toHaveLength(created.length);
-    const hzTagId = (await app.fanhook.api.get<{ tags: { id: number; name: string }[] }>('/cgi-bin/tags/get')).tags.find((t) => t.name === '杭州门店')?.id;
+    const hzTagId = (await app.fanhook.api.get<{ tags: { id: number; name: string }[] }>('/cgi-bin/tags/get')).tags.find(
+      (t) => t.name === '杭州门店',
+    )?.id;
     const batches = app.fake
       .callsTo('/cgi-bin/tags/members/batchtagging')
       .map((c) => c.body as { openid_list: string[]; tagid: number })
@@ -79,18 +110,32 @@ describe('WeChat tag sync', () => {
     expect((await fans().findOne({ openId: 'oSync001' }).lean())?.tagsDirty).toBe(true);
     await syncWechatTags(deps());
     expect(await wechatTagsOf('oSync001')).toEqual([]);
-    expect((await fans().findOne({ openId: 'oSync001' }).lean())).toMatchObject({ tagsDirty: false, syncedTags: [] });
+    expect(await fans().findOne({ openId: 'oSync001' }).lean()).toMatchObject({ tagsDirty: false, syncedTags: [] });
   });
 });
 
 describe('privacy purge', () => {
   it('purges personal data of fans unfollowed longer than the retention and keeps anonymous counts', async () => {
     await seed('oGoneLongAgo', {
-      subscribed: false, unsubscribedAt: daysAgo(31), source: 'store_hz', counts: { text: 7 }, attributes: { size: 'M' },
-      location: { latitude: 30, longitude: 120, region: '浙江', at: daysAgo(40) }, tags: [{ name: 'VIP', source: 'manual', at: daysAgo(50) }],
+      subscribed: false,
+      unsubscribedAt: daysAgo(31),
+      source: 'store_hz',
+      counts: { text: 7 },
+      attributes: { size: 'M' },
+      location: { latitude: 30, longitude: 120, region: '浙江', at: daysAgo(40) },
+      tags: [{ name: 'VIP', source: 'manual', at: daysAgo(50) }],
     });
     await seed('oGoneRecently', { subscribed: false, unsubscribedAt: daysAgo(5), attributes: { size: 'L' } });
-    await getInteractionModel(app.connection).create({ dedupeKey: 'purge-1', openId: 'oGoneLongAgo', kind: 'text', msgType: 'text', sentAt: daysAgo(40), receivedAt: daysAgo(40), payload: { Content: '我的电话是…' }, status: 'done' });
+    await getInteractionModel(app.connection).create({
+      dedupeKey: 'purge-1',
+      openId: 'oGoneLongAgo',
+      kind: 'text',
+      msgType: 'text',
+      sentAt: daysAgo(40),
+      receivedAt: daysAgo(40),
+      payload: { Content: '我的电话是…' },
+      status: 'done',
+    });
     const purged = await purgeUnfollowed({ ...deps(), afterDays: 30 });
     expect(purged).toBe(1);
     expect(await fans().countDocuments({ openId: 'oGoneLongAgo' })).toBe(0);

@@ -47,9 +47,12 @@ describe('Composer', () => {
 
   it('filters and branches on predicates', async () => {
     const bot = new Composer<TestCtx>();
-    bot.filter((ctx) => ctx.message.kind === 'image', (ctx) => {
-      ctx.log.push('image-only');
-    });
+    bot.filter(
+      (ctx) => ctx.message.kind === 'image',
+      (ctx) => {
+        ctx.log.push('image-only');
+      },
+    );
     bot.branch(
       (ctx) => ctx.message.kind === 'text',
       (ctx) => {

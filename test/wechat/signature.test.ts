@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  computeMsgSignature,
-  computeSignature,
-  signQuery,
-  verifyMsgSignature,
-  verifySignature,
-} from '../../src/wechat/signature.js';
+import { computeMsgSignature, computeSignature, signQuery, verifyMsgSignature, verifySignature } from '../../src/wechat/signature.js';
 
 // shared/WECHAT.md §1 (official worked examples) and §4.3 (V1/V2/V3 vectors).
 describe('computeSignature', () => {
@@ -35,7 +29,9 @@ describe('verifySignature', () => {
 
   it('should accept the official example', () => {
     expect(verifySignature('AAAAA', params)).toBe(true);
-    expect(verifySignature('AAAAA', { signature: '899cf89e464efb63f54ddac96b0a0a235f53aa78', timestamp: '1714037059', nonce: '486452656' })).toBe(true);
+    expect(
+      verifySignature('AAAAA', { signature: '899cf89e464efb63f54ddac96b0a0a235f53aa78', timestamp: '1714037059', nonce: '486452656' }),
+    ).toBe(true);
   });
 
   it('should reject a tampered timestamp, nonce, token or signature', () => {
@@ -63,19 +59,45 @@ describe('msg_signature', () => {
 
   it('should match the V2 inbound vector', () => {
     expect(computeMsgSignature('pamtest', '1458300676', '260774613', v2Encrypt)).toBe('4f3ad57b6989f09f4eb392acce4f9e93942ed890');
-    expect(verifyMsgSignature('pamtest', { msgSignature: '4f3ad57b6989f09f4eb392acce4f9e93942ed890', timestamp: '1458300676', nonce: '260774613', encrypt: v2Encrypt })).toBe(true);
+    expect(
+      verifyMsgSignature('pamtest', {
+        msgSignature: '4f3ad57b6989f09f4eb392acce4f9e93942ed890',
+        timestamp: '1458300676',
+        nonce: '260774613',
+        encrypt: v2Encrypt,
+      }),
+    ).toBe(true);
   });
 
   it('should reject a tampered Encrypt or a short signature', () => {
-    const base = { msgSignature: '4f3ad57b6989f09f4eb392acce4f9e93942ed890', timestamp: '1458300676', nonce: '260774613', encrypt: v2Encrypt };
+    const base = {
+      msgSignature: '4f3ad57b6989f09f4eb392acce4f9e93942ed890',
+      timestamp: '1458300676',
+      nonce: '260774613',
+      encrypt: v2Encrypt,
+    };
     expect(verifyMsgSignature('pamtest', { ...base, encrypt: `A${v2Encrypt.slice(1)}` })).toBe(false);
     expect(verifyMsgSignature('pamtest', { ...base, msgSignature: 'abc' })).toBe(false);
   });
 
   it('should match the V3 (WeCom) echostr vector', () => {
     const echo = '4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q==';
-    expect(verifyMsgSignature('123456', { msgSignature: 'dd6b9c95b495b3f7e2901bfbc76c664930ffdb96', timestamp: '1411443780', nonce: '437374425', encrypt: echo })).toBe(true);
-    expect(verifyMsgSignature('123456', { msgSignature: 'dd6b9c95b495b3f7e2901bfbc76c664930ffdb96', timestamp: '1411443780', nonce: '437374424', encrypt: echo })).toBe(false);
+    expect(
+      verifyMsgSignature('123456', {
+        msgSignature: 'dd6b9c95b495b3f7e2901bfbc76c664930ffdb96',
+        timestamp: '1411443780',
+        nonce: '437374425',
+        encrypt: echo,
+      }),
+    ).toBe(true);
+    expect(
+      verifyMsgSignature('123456', {
+        msgSignature: 'dd6b9c95b495b3f7e2901bfbc76c664930ffdb96',
+        timestamp: '1411443780',
+        nonce: '437374424',
+        encrypt: echo,
+      }),
+    ).toBe(false);
   });
 });
 
@@ -99,6 +121,13 @@ describe('signQuery', () => {
   it('should add msg_signature and encrypt_type when an Encrypt is given', () => {
     const query = signQuery('tok', { encrypt: 'abcd' });
     expect(query.encrypt_type).toBe('aes');
-    expect(verifyMsgSignature('tok', { msgSignature: query.msg_signature ?? '', timestamp: query.timestamp, nonce: query.nonce, encrypt: 'abcd' })).toBe(true);
+    expect(
+      verifyMsgSignature('tok', {
+        msgSignature: query.msg_signature ?? '',
+        timestamp: query.timestamp,
+        nonce: query.nonce,
+        encrypt: 'abcd',
+      }),
+    ).toBe(true);
   });
 });

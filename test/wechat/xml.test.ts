@@ -38,13 +38,14 @@ function event(name: string, body = '', from = FAN): string {
 }
 
 function validationError(run: () => unknown): ValidationError {
+  let caught: unknown;
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
+    caught = error;
   }
-  throw new Error('expected a ValidationError');
+  expect(caught).toBeInstanceOf(ValidationError);
+  return caught as ValidationError;
 }
 
 interface Case {
@@ -71,7 +72,10 @@ const messageCases: Case[] = [
   },
   {
     name: 'voice with recognition',
-    xml: message('voice', '<MediaId><![CDATA[media_voice]]></MediaId><Format><![CDATA[amr]]></Format><Recognition><![CDATA[腾讯微信团队]]></Recognition>'),
+    xml: message(
+      'voice',
+      '<MediaId><![CDATA[media_voice]]></MediaId><Format><![CDATA[amr]]></Format><Recognition><![CDATA[腾讯微信团队]]></Recognition>',
+    ),
     expected: { kind: 'voice', mediaId: 'media_voice', format: 'amr', recognition: '腾讯微信团队' },
   },
   {
@@ -86,17 +90,26 @@ const messageCases: Case[] = [
   },
   {
     name: 'location',
-    xml: message('location', '<Location_X>23.134521</Location_X><Location_Y>113.358803</Location_Y><Scale>20</Scale><Label><![CDATA[位置信息]]></Label>'),
+    xml: message(
+      'location',
+      '<Location_X>23.134521</Location_X><Location_Y>113.358803</Location_Y><Scale>20</Scale><Label><![CDATA[位置信息]]></Label>',
+    ),
     expected: { kind: 'location', latitude: 23.134521, longitude: 113.358803, scale: 20, label: '位置信息' },
   },
   {
     name: 'link',
-    xml: message('link', '<Title><![CDATA[公众平台官网链接]]></Title><Description><![CDATA[公众平台官网链接]]></Description><Url><![CDATA[https://mp.weixin.qq.com]]></Url>'),
+    xml: message(
+      'link',
+      '<Title><![CDATA[公众平台官网链接]]></Title><Description><![CDATA[公众平台官网链接]]></Description><Url><![CDATA[https://mp.weixin.qq.com]]></Url>',
+    ),
     expected: { kind: 'link', title: '公众平台官网链接', description: '公众平台官网链接', url: 'https://mp.weixin.qq.com' },
   },
   {
     name: 'miniprogrampage',
-    xml: message('miniprogrampage', '<Title><![CDATA[小程序]]></Title><AppId><![CDATA[wx1234567890abcdef]]></AppId><PagePath><![CDATA[pages/index?id=1]]></PagePath><ThumbUrl><![CDATA[http://x/y.jpg]]></ThumbUrl><ThumbMediaId><![CDATA[t]]></ThumbMediaId>'),
+    xml: message(
+      'miniprogrampage',
+      '<Title><![CDATA[小程序]]></Title><AppId><![CDATA[wx1234567890abcdef]]></AppId><PagePath><![CDATA[pages/index?id=1]]></PagePath><ThumbUrl><![CDATA[http://x/y.jpg]]></ThumbUrl><ThumbMediaId><![CDATA[t]]></ThumbMediaId>',
+    ),
     expected: { kind: 'miniprogrampage', title: '小程序', appId: 'wx1234567890abcdef', pagePath: 'pages/index?id=1' },
   },
 ];
@@ -119,7 +132,11 @@ const eventCases: Case[] = [
     xml: event('LOCATION', '<Latitude>23.137466</Latitude><Longitude>113.352425</Longitude><Precision>119.385040</Precision>'),
     expected: { kind: 'location_report', latitude: 23.137466, longitude: 113.352425, precision: 119.38504 },
   },
-  { name: 'CLICK', xml: event('CLICK', '<EventKey><![CDATA[V1001_TODAY_MUSIC]]></EventKey>'), expected: { kind: 'menu_click', eventKey: 'V1001_TODAY_MUSIC' } },
+  {
+    name: 'CLICK',
+    xml: event('CLICK', '<EventKey><![CDATA[V1001_TODAY_MUSIC]]></EventKey>'),
+    expected: { kind: 'menu_click', eventKey: 'V1001_TODAY_MUSIC' },
+  },
   {
     name: 'VIEW',
     xml: event('VIEW', '<EventKey><![CDATA[https://www.qq.com/]]></EventKey><MenuId>3</MenuId>'),
@@ -132,33 +149,58 @@ const eventCases: Case[] = [
   },
   {
     name: 'scancode_push',
-    xml: event('scancode_push', '<EventKey><![CDATA[rselfmenu_0_1]]></EventKey><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[1]]></ScanResult></ScanCodeInfo>'),
+    xml: event(
+      'scancode_push',
+      '<EventKey><![CDATA[rselfmenu_0_1]]></EventKey><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[1]]></ScanResult></ScanCodeInfo>',
+    ),
     expected: { kind: 'scancode', eventKey: 'rselfmenu_0_1', scanType: 'qrcode', scanResult: '1', waitMsg: false },
   },
   {
     name: 'scancode_waitmsg',
-    xml: event('scancode_waitmsg', '<EventKey><![CDATA[rselfmenu_0_0]]></EventKey><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[2]]></ScanResult></ScanCodeInfo>'),
+    xml: event(
+      'scancode_waitmsg',
+      '<EventKey><![CDATA[rselfmenu_0_0]]></EventKey><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[2]]></ScanResult></ScanCodeInfo>',
+    ),
     expected: { kind: 'scancode', scanResult: '2', waitMsg: true },
   },
   {
     name: 'pic_sysphoto (single item normalised to an array)',
-    xml: event('pic_sysphoto', '<EventKey><![CDATA[6]]></EventKey><SendPicsInfo><Count>1</Count><PicList><item><PicMd5Sum><![CDATA[1b5f7c23b5bf75682a53e7b6d163e185]]></PicMd5Sum></item></PicList></SendPicsInfo>'),
+    xml: event(
+      'pic_sysphoto',
+      '<EventKey><![CDATA[6]]></EventKey><SendPicsInfo><Count>1</Count><PicList><item><PicMd5Sum><![CDATA[1b5f7c23b5bf75682a53e7b6d163e185]]></PicMd5Sum></item></PicList></SendPicsInfo>',
+    ),
     expected: { kind: 'menu_picture', eventKey: '6', count: 1, picMd5Sums: ['1b5f7c23b5bf75682a53e7b6d163e185'] },
   },
   {
     name: 'pic_photo_or_album (two items)',
-    xml: event('pic_photo_or_album', '<EventKey><![CDATA[6]]></EventKey><SendPicsInfo><Count>2</Count><PicList><item><PicMd5Sum><![CDATA[aa]]></PicMd5Sum></item><item><PicMd5Sum><![CDATA[bb]]></PicMd5Sum></item></PicList></SendPicsInfo>'),
+    xml: event(
+      'pic_photo_or_album',
+      '<EventKey><![CDATA[6]]></EventKey><SendPicsInfo><Count>2</Count><PicList><item><PicMd5Sum><![CDATA[aa]]></PicMd5Sum></item><item><PicMd5Sum><![CDATA[bb]]></PicMd5Sum></item></PicList></SendPicsInfo>',
+    ),
     expected: { kind: 'menu_picture', count: 2, picMd5Sums: ['aa', 'bb'] },
   },
   {
     name: 'pic_weixin',
-    xml: event('pic_weixin', '<EventKey><![CDATA[rselfmenu_1_2]]></EventKey><SendPicsInfo><Count>1</Count><PicList><item><PicMd5Sum><![CDATA[5a75aaca956d97be686719218f275c6b]]></PicMd5Sum></item></PicList></SendPicsInfo>'),
+    xml: event(
+      'pic_weixin',
+      '<EventKey><![CDATA[rselfmenu_1_2]]></EventKey><SendPicsInfo><Count>1</Count><PicList><item><PicMd5Sum><![CDATA[5a75aaca956d97be686719218f275c6b]]></PicMd5Sum></item></PicList></SendPicsInfo>',
+    ),
     expected: { kind: 'menu_picture', eventKey: 'rselfmenu_1_2', count: 1 },
   },
   {
     name: 'location_select',
-    xml: event('location_select', '<EventKey><![CDATA[rselfmenu_2_0]]></EventKey><SendLocationInfo><Location_X><![CDATA[23]]></Location_X><Location_Y><![CDATA[113]]></Location_Y><Scale><![CDATA[15]]></Scale><Label><![CDATA[ 广州市海珠区客村艺苑路 106号]]></Label><Poiname><![CDATA[]]></Poiname></SendLocationInfo>'),
-    expected: { kind: 'menu_location_select', eventKey: 'rselfmenu_2_0', latitude: 23, longitude: 113, scale: 15, label: ' 广州市海珠区客村艺苑路 106号' },
+    xml: event(
+      'location_select',
+      '<EventKey><![CDATA[rselfmenu_2_0]]></EventKey><SendLocationInfo><Location_X><![CDATA[23]]></Location_X><Location_Y><![CDATA[113]]></Location_Y><Scale><![CDATA[15]]></Scale><Label><![CDATA[ 广州市海珠区客村艺苑路 106号]]></Label><Poiname><![CDATA[]]></Poiname></SendLocationInfo>',
+    ),
+    expected: {
+      kind: 'menu_location_select',
+      eventKey: 'rselfmenu_2_0',
+      latitude: 23,
+      longitude: 113,
+      scale: 15,
+      label: ' 广州市海珠区客村艺苑路 106号',
+    },
   },
   {
     name: 'MASSSENDJOBFINISH',
@@ -167,48 +209,97 @@ const eventCases: Case[] = [
       '<MsgID>1000001625</MsgID><Status><![CDATA[err(30003)]]></Status><TotalCount>100</TotalCount><FilterCount>80</FilterCount><SentCount>75</SentCount><ErrorCount>5</ErrorCount><CopyrightCheckResult><Count>2</Count><ResultList><item><ArticleIdx>1</ArticleIdx></item></ResultList><CheckState>2</CheckState></CopyrightCheckResult>',
       'oVmAC5QhP3c_mphelper',
     ),
-    expected: { kind: 'mass_send_finish', massMsgId: '1000001625', status: 'err(30003)', totalCount: 100, filterCount: 80, sentCount: 75, errorCount: 5 },
+    expected: {
+      kind: 'mass_send_finish',
+      massMsgId: '1000001625',
+      status: 'err(30003)',
+      totalCount: 100,
+      filterCount: 80,
+      sentCount: 75,
+      errorCount: 5,
+    },
   },
   {
     name: 'TEMPLATESENDJOBFINISH',
     xml: event('TEMPLATESENDJOBFINISH', '<MsgID>3717005636572528642</MsgID><Status><![CDATA[failed: system failed]]></Status>'),
     expected: { kind: 'template_send_finish', templateMsgId: '3717005636572528642', status: 'failed: system failed' },
   },
-  { name: 'kf_create_session', xml: event('kf_create_session', '<KfAccount><![CDATA[test1@test]]></KfAccount>'), expected: { kind: 'kf_create_session', kfAccount: 'test1@test' } },
-  { name: 'kf_close_session', xml: event('kf_close_session', '<KfAccount><![CDATA[test1@test]]></KfAccount>'), expected: { kind: 'kf_close_session', kfAccount: 'test1@test' } },
+  {
+    name: 'kf_create_session',
+    xml: event('kf_create_session', '<KfAccount><![CDATA[test1@test]]></KfAccount>'),
+    expected: { kind: 'kf_create_session', kfAccount: 'test1@test' },
+  },
+  {
+    name: 'kf_close_session',
+    xml: event('kf_close_session', '<KfAccount><![CDATA[test1@test]]></KfAccount>'),
+    expected: { kind: 'kf_close_session', kfAccount: 'test1@test' },
+  },
   {
     name: 'kf_switch_session',
-    xml: event('kf_switch_session', '<FromKfAccount><![CDATA[test1@test]]></FromKfAccount><ToKfAccount><![CDATA[test2@test]]></ToKfAccount>'),
+    xml: event(
+      'kf_switch_session',
+      '<FromKfAccount><![CDATA[test1@test]]></FromKfAccount><ToKfAccount><![CDATA[test2@test]]></ToKfAccount>',
+    ),
     expected: { kind: 'kf_switch_session', fromKfAccount: 'test1@test', toKfAccount: 'test2@test' },
   },
   {
     name: 'subscribe_msg_popup_event (single List normalised)',
-    xml: event('subscribe_msg_popup_event', '<SubscribeMsgPopupEvent><List><TemplateId><![CDATA[VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc]]></TemplateId><SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>2</PopupScene></List></SubscribeMsgPopupEvent>'),
-    expected: { kind: 'subscribe_msg_popup', items: [{ templateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', status: 'accept', popupScene: '2' }] },
+    xml: event(
+      'subscribe_msg_popup_event',
+      '<SubscribeMsgPopupEvent><List><TemplateId><![CDATA[VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc]]></TemplateId><SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>2</PopupScene></List></SubscribeMsgPopupEvent>',
+    ),
+    expected: {
+      kind: 'subscribe_msg_popup',
+      items: [{ templateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', status: 'accept', popupScene: '2' }],
+    },
   },
   {
     name: 'subscribe_msg_popup_event (two Lists)',
-    xml: event('subscribe_msg_popup_event', '<SubscribeMsgPopupEvent><List><TemplateId><![CDATA[T1]]></TemplateId><SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>2</PopupScene></List><List><TemplateId><![CDATA[T2]]></TemplateId><SubscribeStatusString><![CDATA[reject]]></SubscribeStatusString><PopupScene>2</PopupScene></List></SubscribeMsgPopupEvent>'),
-    expected: { kind: 'subscribe_msg_popup', items: [{ templateId: 'T1', status: 'accept', popupScene: '2' }, { templateId: 'T2', status: 'reject', popupScene: '2' }] },
+    xml: event(
+      'subscribe_msg_popup_event',
+      '<SubscribeMsgPopupEvent><List><TemplateId><![CDATA[T1]]></TemplateId><SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>2</PopupScene></List><List><TemplateId><![CDATA[T2]]></TemplateId><SubscribeStatusString><![CDATA[reject]]></SubscribeStatusString><PopupScene>2</PopupScene></List></SubscribeMsgPopupEvent>',
+    ),
+    expected: {
+      kind: 'subscribe_msg_popup',
+      items: [
+        { templateId: 'T1', status: 'accept', popupScene: '2' },
+        { templateId: 'T2', status: 'reject', popupScene: '2' },
+      ],
+    },
   },
   {
     name: 'subscribe_msg_change_event',
-    xml: event('subscribe_msg_change_event', '<SubscribeMsgChangeEvent><List><TemplateId><![CDATA[T3]]></TemplateId><SubscribeStatusString><![CDATA[reject]]></SubscribeStatusString></List></SubscribeMsgChangeEvent>'),
+    xml: event(
+      'subscribe_msg_change_event',
+      '<SubscribeMsgChangeEvent><List><TemplateId><![CDATA[T3]]></TemplateId><SubscribeStatusString><![CDATA[reject]]></SubscribeStatusString></List></SubscribeMsgChangeEvent>',
+    ),
     expected: { kind: 'subscribe_msg_change', items: [{ templateId: 'T3', status: 'reject' }] },
   },
   {
     name: 'subscribe_msg_sent_event',
-    xml: event('subscribe_msg_sent_event', '<SubscribeMsgSentEvent><List><TemplateId><![CDATA[T4]]></TemplateId><MsgID>1700827132819554304</MsgID><ErrorCode>0</ErrorCode><ErrorStatus><![CDATA[success]]></ErrorStatus></List></SubscribeMsgSentEvent>'),
-    expected: { kind: 'subscribe_msg_sent', items: [{ templateId: 'T4', msgId: '1700827132819554304', errorCode: '0', errorStatus: 'success' }] },
+    xml: event(
+      'subscribe_msg_sent_event',
+      '<SubscribeMsgSentEvent><List><TemplateId><![CDATA[T4]]></TemplateId><MsgID>1700827132819554304</MsgID><ErrorCode>0</ErrorCode><ErrorStatus><![CDATA[success]]></ErrorStatus></List></SubscribeMsgSentEvent>',
+    ),
+    expected: {
+      kind: 'subscribe_msg_sent',
+      items: [{ templateId: 'T4', msgId: '1700827132819554304', errorCode: '0', errorStatus: 'success' }],
+    },
   },
   {
     name: 'PUBLISHJOBFINISH',
-    xml: event('PUBLISHJOBFINISH', '<PublishEventInfo><publish_id>2247503051</publish_id><publish_status>0</publish_status><article_id><![CDATA[b5O2OUs25HBxRceL7hfReg-U9QGeq9zQjiDvy]]></article_id><article_detail><count>1</count><item><idx>1</idx><article_url><![CDATA[https://mp.weixin.qq.com/s/x]]></article_url></item></article_detail></PublishEventInfo>'),
+    xml: event(
+      'PUBLISHJOBFINISH',
+      '<PublishEventInfo><publish_id>2247503051</publish_id><publish_status>0</publish_status><article_id><![CDATA[b5O2OUs25HBxRceL7hfReg-U9QGeq9zQjiDvy]]></article_id><article_detail><count>1</count><item><idx>1</idx><article_url><![CDATA[https://mp.weixin.qq.com/s/x]]></article_url></item></article_detail></PublishEventInfo>',
+    ),
     expected: { kind: 'publish_finish', publishId: '2247503051', publishStatus: '0' },
   },
   {
     name: 'FREEPUBLISHJOBFINISH',
-    xml: event('FREEPUBLISHJOBFINISH', '<PublishEventInfo><publish_id>2247503052</publish_id><publish_status>1</publish_status></PublishEventInfo>'),
+    xml: event(
+      'FREEPUBLISHJOBFINISH',
+      '<PublishEventInfo><publish_id>2247503052</publish_id><publish_status>1</publish_status></PublishEventInfo>',
+    ),
     expected: { kind: 'publish_finish', event: 'FREEPUBLISHJOBFINISH', publishId: '2247503052', publishStatus: '1' },
   },
 ];
@@ -231,10 +322,33 @@ describe('parseInboundXml — events (WECHAT.md §2.3)', () => {
     const kinds = new Set([...messageCases, ...eventCases].map((c) => parseInboundXml(c.xml).kind));
     expect([...kinds].sort()).toEqual(
       [
-        'text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link', 'miniprogrampage', 'subscribe', 'unsubscribe', 'scan',
-        'location_report', 'menu_click', 'menu_view', 'menu_miniprogram', 'scancode', 'menu_picture', 'menu_location_select',
-        'mass_send_finish', 'template_send_finish', 'kf_create_session', 'kf_close_session', 'kf_switch_session',
-        'subscribe_msg_popup', 'subscribe_msg_change', 'subscribe_msg_sent', 'publish_finish',
+        'text',
+        'image',
+        'voice',
+        'video',
+        'shortvideo',
+        'location',
+        'link',
+        'miniprogrampage',
+        'subscribe',
+        'unsubscribe',
+        'scan',
+        'location_report',
+        'menu_click',
+        'menu_view',
+        'menu_miniprogram',
+        'scancode',
+        'menu_picture',
+        'menu_location_select',
+        'mass_send_finish',
+        'template_send_finish',
+        'kf_create_session',
+        'kf_close_session',
+        'kf_switch_session',
+        'subscribe_msg_popup',
+        'subscribe_msg_change',
+        'subscribe_msg_sent',
+        'publish_finish',
       ].sort(),
     );
   });
@@ -258,7 +372,9 @@ describe('parseInboundXml — events (WECHAT.md §2.3)', () => {
   });
 
   it('should omit an empty voice Recognition (WECHAT.md §2.2)', () => {
-    const parsed = parseInboundXml(message('voice', '<MediaId><![CDATA[m]]></MediaId><Format><![CDATA[speex]]></Format><Recognition><![CDATA[]]></Recognition>'));
+    const parsed = parseInboundXml(
+      message('voice', '<MediaId><![CDATA[m]]></MediaId><Format><![CDATA[speex]]></Format><Recognition><![CDATA[]]></Recognition>'),
+    );
     expect(parsed).not.toHaveProperty('recognition');
   });
 
@@ -276,7 +392,9 @@ describe('parseInboundXml — ids and strings stay exact', () => {
   });
 
   it('should keep an all-digit Content as a string, even without CDATA', () => {
-    expect(parseInboundXml(message('text', '<Content><![CDATA[12345678901234567890]]></Content>'))).toMatchObject({ content: '12345678901234567890' });
+    expect(parseInboundXml(message('text', '<Content><![CDATA[12345678901234567890]]></Content>'))).toMatchObject({
+      content: '12345678901234567890',
+    });
     expect(parseInboundXml(message('text', '<Content>12345678901234567890</Content>'))).toMatchObject({ content: '12345678901234567890' });
     expect(parseInboundXml(message('text', '<Content><![CDATA[007]]></Content>'))).toMatchObject({ content: '007' });
   });
@@ -289,8 +407,12 @@ describe('parseInboundXml — ids and strings stay exact', () => {
   });
 
   it('should keep whitespace inside CDATA and decode predefined entities in bare text only', () => {
-    expect(parseInboundXml(message('text', '<Content><![CDATA[  two  spaces \n]]></Content>'))).toMatchObject({ content: '  two  spaces \n' });
-    expect(parseInboundXml(message('text', '<Content>Tom &amp; Jerry &lt;3 &#20013;</Content>'))).toMatchObject({ content: 'Tom & Jerry <3 中' });
+    expect(parseInboundXml(message('text', '<Content><![CDATA[  two  spaces \n]]></Content>'))).toMatchObject({
+      content: '  two  spaces \n',
+    });
+    expect(parseInboundXml(message('text', '<Content>Tom &amp; Jerry &lt;3 &#20013;</Content>'))).toMatchObject({
+      content: 'Tom & Jerry <3 中',
+    });
     expect(parseInboundXml(message('text', '<Content><![CDATA[&amp; stays]]></Content>'))).toMatchObject({ content: '&amp; stays' });
   });
 
@@ -357,7 +479,9 @@ describe('parseInboundXml — rejection', () => {
   });
 
   it('should list every missing envelope field', () => {
-    expect(validationError(() => parseInboundXml('<xml></xml>')).message).toBe('ToUserName: required; FromUserName: required; CreateTime: required; MsgType: required');
+    expect(validationError(() => parseInboundXml('<xml></xml>')).message).toBe(
+      'ToUserName: required; FromUserName: required; CreateTime: required; MsgType: required',
+    );
   });
 
   it('should reject a non-integer CreateTime and a non-numeric coordinate', () => {
@@ -368,7 +492,8 @@ describe('parseInboundXml — rejection', () => {
   });
 
   it('should reject a repeated envelope element', () => {
-    const xml = '<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><FromUserName>c</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType></xml>';
+    const xml =
+      '<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><FromUserName>c</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType></xml>';
     expect(validationError(() => parseInboundXml(xml)).message).toBe('FromUserName: expected a single text value');
   });
 });
@@ -421,17 +546,32 @@ describe('buildReplyXml (WECHAT.md §3.2)', () => {
     [{ type: 'video', mediaId: 'm_vid', title: 'T', description: 'D' }, { Video: { MediaId: 'm_vid', Title: 'T', Description: 'D' } }],
     [{ type: 'video', mediaId: 'm_vid' }, { Video: { MediaId: 'm_vid' } }],
     [
-      { type: 'music', thumbMediaId: 'thumb', title: 'Song', description: 'Desc', musicUrl: 'http://m/1.mp3', hqMusicUrl: 'http://m/1hq.mp3' },
+      {
+        type: 'music',
+        thumbMediaId: 'thumb',
+        title: 'Song',
+        description: 'Desc',
+        musicUrl: 'http://m/1.mp3',
+        hqMusicUrl: 'http://m/1hq.mp3',
+      },
       { Music: { Title: 'Song', Description: 'Desc', MusicUrl: 'http://m/1.mp3', HQMusicUrl: 'http://m/1hq.mp3', ThumbMediaId: 'thumb' } },
     ],
     [
       { type: 'news', articles: [{ title: 'A', description: 'a', picUrl: 'http://p/a.jpg', url: 'http://u/a' }, { title: 'B' }] },
       {
         ArticleCount: '2',
-        Articles: { item: [{ Title: 'A', Description: 'a', PicUrl: 'http://p/a.jpg', Url: 'http://u/a' }, { Title: 'B', Description: '', PicUrl: '', Url: '' }] },
+        Articles: {
+          item: [
+            { Title: 'A', Description: 'a', PicUrl: 'http://p/a.jpg', Url: 'http://u/a' },
+            { Title: 'B', Description: '', PicUrl: '', Url: '' },
+          ],
+        },
       },
     ],
-    [{ type: 'news', articles: [{ title: 'only' }] }, { ArticleCount: '1', Articles: { item: [{ Title: 'only', Description: '', PicUrl: '', Url: '' }] } }],
+    [
+      { type: 'news', articles: [{ title: 'only' }] },
+      { ArticleCount: '1', Articles: { item: [{ Title: 'only', Description: '', PicUrl: '', Url: '' }] } },
+    ],
     [{ type: 'transfer_customer_service' }, {}],
     [{ type: 'transfer_customer_service', kfAccount: 'test1@test' }, { TransInfo: { KfAccount: 'test1@test' } }],
   ];
@@ -456,7 +596,9 @@ describe('buildReplyXml (WECHAT.md §3.2)', () => {
   });
 
   it('should reject news without articles or with more than 8', () => {
-    expect(validationError(() => buildReplyXml({ type: 'news', articles: [] }, envelope)).message).toBe('news reply needs 1 to 8 articles, got 0');
+    expect(validationError(() => buildReplyXml({ type: 'news', articles: [] }, envelope)).message).toBe(
+      'news reply needs 1 to 8 articles, got 0',
+    );
     const nine = Array.from({ length: 9 }, (_, i) => ({ title: `t${i}` }));
     expect(() => buildReplyXml({ type: 'news', articles: nine }, envelope)).toThrow(ValidationError);
   });
@@ -469,7 +611,9 @@ describe('buildReplyXml (WECHAT.md §3.2)', () => {
 describe('buildEncryptedReplyXml (WECHAT.md §4.2)', () => {
   it('should put TimeStamp bare and the rest in CDATA, and parse back as an envelope', () => {
     const xml = buildEncryptedReplyXml({ encrypt: 'abc+/==', msgSignature: 'f00', timestamp: 1409304348, nonce: 'xxxxxx' });
-    expect(xml).toBe('<xml><Encrypt><![CDATA[abc+/==]]></Encrypt><MsgSignature><![CDATA[f00]]></MsgSignature><TimeStamp>1409304348</TimeStamp><Nonce><![CDATA[xxxxxx]]></Nonce></xml>');
+    expect(xml).toBe(
+      '<xml><Encrypt><![CDATA[abc+/==]]></Encrypt><MsgSignature><![CDATA[f00]]></MsgSignature><TimeStamp>1409304348</TimeStamp><Nonce><![CDATA[xxxxxx]]></Nonce></xml>',
+    );
     expect(parseEncryptedEnvelope(xml)).toEqual({ encrypt: 'abc+/==' });
   });
 
@@ -494,10 +638,22 @@ describe('test builders (test/builders/inbound.ts)', () => {
 
   it('should build events with nested and repeated fields', () => {
     const xml = buildEventXml('subscribe_msg_popup_event', {
-      SubscribeMsgPopupEvent: { List: [{ TemplateId: 'A', SubscribeStatusString: 'accept', PopupScene: 2 }, { TemplateId: 'B', SubscribeStatusString: 'reject', PopupScene: 2 }] },
+      SubscribeMsgPopupEvent: {
+        List: [
+          { TemplateId: 'A', SubscribeStatusString: 'accept', PopupScene: 2 },
+          { TemplateId: 'B', SubscribeStatusString: 'reject', PopupScene: 2 },
+        ],
+      },
     });
-    expect(parseInboundXml(xml)).toMatchObject({ kind: 'subscribe_msg_popup', items: [{ templateId: 'A' }, { templateId: 'B', status: 'reject' }] });
-    expect(parseInboundXml(buildEventXml('subscribe', { EventKey: 'qrscene_9' }, { fromUserName: 'o3' }))).toMatchObject({ kind: 'subscribe', scene: '9', fromUserName: 'o3' });
+    expect(parseInboundXml(xml)).toMatchObject({
+      kind: 'subscribe_msg_popup',
+      items: [{ templateId: 'A' }, { templateId: 'B', status: 'reject' }],
+    });
+    expect(parseInboundXml(buildEventXml('subscribe', { EventKey: 'qrscene_9' }, { fromUserName: 'o3' }))).toMatchObject({
+      kind: 'subscribe',
+      scene: '9',
+      fromUserName: 'o3',
+    });
   });
 
   it('should build any ordinary message', () => {

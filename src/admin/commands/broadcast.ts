@@ -42,19 +42,25 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
       }
       const templates = await loadBroadcastTemplates(deps.templatesDir);
       if (parsed.content.type === 'template' && !templates.has(parsed.content.name)) {
-        return replyUsage(command, definition, `模板「${parsed.content.name}」不存在，可用：${[...templates.keys()].join('、') || '（无）'}`);
+        return replyUsage(
+          command,
+          definition,
+          `模板「${parsed.content.name}」不存在，可用：${[...templates.keys()].join('、') || '（无）'}`,
+        );
       }
       const draft = await createDraft(deps, command, expr, parsed.content);
       const previewNote = await sendPreview(deps, command, draft);
       const today = await massCallsToday({ connection: deps.connection, now: deps.clock.now(), timezone: deps.timezone });
-      await command.say([
-        `草稿 #${draft.number} 已创建`,
-        `人群：${expr}`,
-        `内容：${describeContent(draft.content)}`,
-        ...describeAudience(draft.preview!, { today, perDay: deps.calls.perDay }),
-        previewNote,
-        `回复 /confirm ${draft.number} 立即发送，/schedule ${draft.number} <时间> 定时，/cancel ${draft.number} 取消。`,
-      ].join('\n'));
+      await command.say(
+        [
+          `草稿 #${draft.number} 已创建`,
+          `人群：${expr}`,
+          `内容：${describeContent(draft.content)}`,
+          ...describeAudience(draft.preview!, { today, perDay: deps.calls.perDay }),
+          previewNote,
+          `回复 /confirm ${draft.number} 立即发送，/schedule ${draft.number} <时间> 定时，/cancel ${draft.number} 取消。`,
+        ].join('\n'),
+      );
       return { outcome: 'ok', detail: `draft #${draft.number}` };
     },
   };
@@ -65,7 +71,14 @@ async function createDraft(deps: BroadcastDeps, command: CommandContext, expr: s
   const planned = await planBroadcast(deps, { expr, content });
   const number = await nextBroadcastNumber(deps.connection);
   const draft: Broadcast = {
-    number, expr, content, state: 'draft', createdBy: command.sender.openId, createdAt: deps.clock.now(), firingKey: `n:${number}`, preview: planned.numbers,
+    number,
+    expr,
+    content,
+    state: 'draft',
+    createdBy: command.sender.openId,
+    createdAt: deps.clock.now(),
+    firingKey: `n:${number}`,
+    preview: planned.numbers,
   };
   await getBroadcastModel(deps.connection).create(draft);
   return draft;

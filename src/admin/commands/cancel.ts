@@ -26,7 +26,13 @@ export function cancelCommand(deps: BroadcastDeps, scheduler: BroadcastScheduler
       );
       if (!cancelled) {
         const existing = await findBroadcast(deps.connection, number);
-        return replyUsage(command, definition, existing ? `#${number} 已${existing.state === 'cancelled' ? '取消' : '开始发送或已完成'}，无法取消` : `没有编号为 #${number} 的群发`);
+        return replyUsage(
+          command,
+          definition,
+          existing
+            ? `#${number} 已${existing.state === 'cancelled' ? '取消' : '开始发送或已完成'}，无法取消`
+            : `没有编号为 #${number} 的群发`,
+        );
       }
       if (cancelled.state === 'scheduled') {
         await scheduler.unschedule(number);

@@ -26,7 +26,11 @@ export function confirmCommand(deps: BroadcastDeps, scheduler: BroadcastSchedule
       );
       if (!queued) {
         const existing = await findBroadcast(deps.connection, number);
-        return replyUsage(command, definition, existing ? `#${number} 不是待确认的草稿（当前：${existing.state}）` : `没有编号为 #${number} 的草稿`);
+        return replyUsage(
+          command,
+          definition,
+          existing ? `#${number} 不是待确认的草稿（当前：${existing.state}）` : `没有编号为 #${number} 的草稿`,
+        );
       }
       await scheduler.sendNow(number);
       await command.say(`#${number} 开始发送。全部完成后会把报告发给您，也可随时发送 /report ${number} 查看。`);

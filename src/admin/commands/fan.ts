@@ -37,7 +37,8 @@ export function fanCard(fan: Fan, now: Date, timezone: string): string {
   const left = remainingOf(fan.csWindow, now.getTime());
   const pushes = fan.massPushes?.month === monthKeyIn(now, timezone) ? fan.massPushes.count : 0;
   const tags = (fan.tags ?? []).map((tag) => {
-    const why = tag.source === 'rule' ? `规则 ${tag.ruleId ?? ''}` : tag.source === 'manual' ? `手动 ${tag.by ?? ''}` : TAG_SOURCE[tag.source];
+    const why =
+      tag.source === 'rule' ? `规则 ${tag.ruleId ?? ''}` : tag.source === 'manual' ? `手动 ${tag.by ?? ''}` : TAG_SOURCE[tag.source];
     return `  · ${tag.name}（${why.trim()}，${formatZoned(tag.at, timezone)}）`;
   });
   const attributes = Object.entries(fan.attributes ?? {}).map(([key, value]) => `${key}=${value}`);

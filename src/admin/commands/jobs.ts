@@ -9,7 +9,11 @@ import type { BroadcastScheduler } from '../../broadcast/broadcast-scheduler.js'
 import { formatZoned } from '../../broadcast/zoned-time.js';
 import type { CommandDefinition } from '../command.js';
 
-export function jobsCommand(deps: BroadcastDeps, scheduler: BroadcastScheduler, seriesLines: () => Promise<string[]> = async () => []): CommandDefinition {
+export function jobsCommand(
+  deps: BroadcastDeps,
+  scheduler: BroadcastScheduler,
+  seriesLines: () => Promise<string[]> = async () => [],
+): CommandDefinition {
   return {
     name: 'jobs',
     aliases: ['任务'],
@@ -25,11 +29,22 @@ export function jobsCommand(deps: BroadcastDeps, scheduler: BroadcastScheduler, 
       const lines = broadcasts.map((b) => {
         const when = next.get(b.number);
         const at = when ? `，下次 ${formatZoned(when, deps.timezone)}` : '';
-        const what = b.state === 'scheduled' ? (b.schedule?.kind === 'recurring' ? `重复「${b.schedule.text}」` : '定时') : { queued: '排队中', sending: '发送中', sent: '等待微信回执' }[b.state as 'queued'];
+        const what =
+          b.state === 'scheduled'
+            ? b.schedule?.kind === 'recurring'
+              ? `重复「${b.schedule.text}」`
+              : '定时'
+            : { queued: '排队中', sending: '发送中', sent: '等待微信回执' }[b.state as 'queued'];
         return `#${b.number} ${what}${at}｜${b.expr}｜${describeContent(b.content)}`;
       });
       const series = await seriesLines();
-      await say([lines.length > 0 ? '群发任务：' : '没有定时或进行中的群发。', ...lines, ...(series.length > 0 ? ['系统任务：', ...series] : [])].join('\n'));
+      await say(
+        [
+          lines.length > 0 ? '群发任务：' : '没有定时或进行中的群发。',
+          ...lines,
+          ...(series.length > 0 ? ['系统任务：', ...series] : []),
+        ].join('\n'),
+      );
     },
   };
 }

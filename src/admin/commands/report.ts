@@ -26,7 +26,11 @@ export function reportCommand(deps: BroadcastDeps): CommandDefinition {
         return replyUsage(command, definition, `没有编号为 #${number} 的群发`);
       }
       const batches = await getBroadcastBatchModel(deps.connection).find({ broadcast: number }).lean();
-      const runs = await getBroadcastModel(deps.connection).find({ parent: number }, { number: 1, state: 1, createdAt: 1 }).sort({ number: -1 }).limit(10).lean();
+      const runs = await getBroadcastModel(deps.connection)
+        .find({ parent: number }, { number: 1, state: 1, createdAt: 1 })
+        .sort({ number: -1 })
+        .limit(10)
+        .lean();
       const runLines = runs.map((run) => `· #${run.number}（${formatZoned(run.createdAt, deps.timezone)}，${run.state}）`);
       await command.say([formatReport(broadcast, batches), ...(runLines.length > 0 ? ['定时生成的群发：', ...runLines] : [])].join('\n'));
       return undefined;

@@ -27,7 +27,8 @@ export function scheduleCommand(deps: BroadcastDeps, scheduler: BroadcastSchedul
       if ('problem' in when) {
         return replyUsage(command, definition, when.problem);
       }
-      const schedule = when.kind === 'once' ? { kind: 'once', text: whenText, at: when.at } : { kind: 'recurring', text: whenText, cron: when.cron };
+      const schedule =
+        when.kind === 'once' ? { kind: 'once', text: whenText, at: when.at } : { kind: 'recurring', text: whenText, cron: when.cron };
       const scheduled = await getBroadcastModel(deps.connection).findOneAndUpdate(
         { number, state: 'draft' },
         { $set: { state: 'scheduled', schedule, confirmedBy: command.sender.openId, confirmedAt: deps.clock.now() } },
@@ -35,7 +36,11 @@ export function scheduleCommand(deps: BroadcastDeps, scheduler: BroadcastSchedul
       );
       if (!scheduled) {
         const existing = await findBroadcast(deps.connection, number);
-        return replyUsage(command, definition, existing ? `#${number} 不是待确认的草稿（当前：${existing.state}）` : `没有编号为 #${number} 的草稿`);
+        return replyUsage(
+          command,
+          definition,
+          existing ? `#${number} 不是待确认的草稿（当前：${existing.state}）` : `没有编号为 #${number} 的草稿`,
+        );
       }
       const first = when.kind === 'once' ? (await scheduler.sendAt(number, when.at), when.at) : await scheduler.repeat(number, when.cron);
       const next = first ? formatZoned(first, deps.timezone) : '（待计算）';

@@ -37,10 +37,25 @@ export function segmentCommand(deps: BroadcastDeps): CommandDefinition {
         throw error;
       }
       const now = deps.clock.now();
-      const counts = await countAudience({ connection: deps.connection, filter: compileSegment(node, now), now, month: monthKeyIn(now, deps.timezone), limits: deps.limits });
+      const counts = await countAudience({
+        connection: deps.connection,
+        filter: compileSegment(node, now),
+        now,
+        month: monthKeyIn(now, deps.timezone),
+        limits: deps.limits,
+      });
       const today = await massCallsToday({ connection: deps.connection, now, timezone: deps.timezone });
-      const samples = counts.samples.map((fan) => `· ${fan.openId}（${fan.tags.map((t) => t.name).join('、') || '无标签'}，最近互动 ${formatZoned(fan.lastSeenAt, deps.timezone)}）`);
-      await command.say([`人群：${formatSegment(node)}`, ...describeAudience(counts, { today, perDay: deps.calls.perDay }), ...(samples.length > 0 ? ['示例：', ...samples] : [])].join('\n'));
+      const samples = counts.samples.map(
+        (fan) =>
+          `· ${fan.openId}（${fan.tags.map((t) => t.name).join('、') || '无标签'}，最近互动 ${formatZoned(fan.lastSeenAt, deps.timezone)}）`,
+      );
+      await command.say(
+        [
+          `人群：${formatSegment(node)}`,
+          ...describeAudience(counts, { today, perDay: deps.calls.perDay }),
+          ...(samples.length > 0 ? ['示例：', ...samples] : []),
+        ].join('\n'),
+      );
       return undefined;
     },
   };

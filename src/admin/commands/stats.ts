@@ -31,14 +31,16 @@ export function statsCommand(deps: BroadcastDeps): CommandDefinition {
         pushesThisMonth(deps.connection, monthKeyIn(now, deps.timezone)),
         massCallsToday({ connection: deps.connection, now, timezone: deps.timezone }),
       ]);
-      await say([
-        `粉丝总数：${total}（已关注 ${subscribed}，已取关 ${total - subscribed}）`,
-        `近 7 天新关注：${fresh}`,
-        `活跃（30 天内互动）：${active}　沉默（30 天以上未互动）：${subscribed - active}`,
-        `待处理人工会话：${handoffs}`,
-        `本月群发触达：${pushes.pushes} 人次，覆盖 ${pushes.fans} 人；额度已满：${pushes.atLimit} 人`,
-        `今日群发调用：${calls}/${deps.calls.perDay}`,
-      ].join('\n'));
+      await say(
+        [
+          `粉丝总数：${total}（已关注 ${subscribed}，已取关 ${total - subscribed}）`,
+          `近 7 天新关注：${fresh}`,
+          `活跃（30 天内互动）：${active}　沉默（30 天以上未互动）：${subscribed - active}`,
+          `待处理人工会话：${handoffs}`,
+          `本月群发触达：${pushes.pushes} 人次，覆盖 ${pushes.fans} 人；额度已满：${pushes.atLimit} 人`,
+          `今日群发调用：${calls}/${deps.calls.perDay}`,
+        ].join('\n'),
+      );
     },
   };
 }

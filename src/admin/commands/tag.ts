@@ -31,12 +31,16 @@ export function tagCommand(connection: Connection, clock: Clock): CommandDefinit
         return replyUsage(command, definition, `没有找到粉丝 ${openId}`);
       }
       const result = await applyTagChanges({
-        connection, openId, now: clock.now(),
+        connection,
+        openId,
+        now: clock.now(),
         add: add.map((name) => ({ name, source: 'manual' as const, by: command.sender.openId })),
         remove,
       });
       const names = result.tags.map((t) => t.name).join('、') || '无';
-      await command.say(`${openId}：加上 ${result.added.join('、') || '无'}，去掉 ${result.removed.join('、') || '无'}。现有标签：${names}`);
+      await command.say(
+        `${openId}：加上 ${result.added.join('、') || '无'}，去掉 ${result.removed.join('、') || '无'}。现有标签：${names}`,
+      );
       return { outcome: 'ok', detail: `+${result.added.join(',')} -${result.removed.join(',')}` };
     },
   };

@@ -18,7 +18,9 @@ export function tagsCommand(connection: Connection): CommandDefinition {
         { $group: { _id: '$tags.name', count: { $sum: 1 } } },
       ]);
       rows.sort((a, b) => b.count - a.count || a._id.localeCompare(b._id));
-      await say(rows.length > 0 ? ['标签（已关注粉丝数）：', ...rows.map((row) => `· ${row._id}：${row.count}`)].join('\n') : '还没有任何标签。');
+      await say(
+        rows.length > 0 ? ['标签（已关注粉丝数）：', ...rows.map((row) => `· ${row._id}：${row.count}`)].join('\n') : '还没有任何标签。',
+      );
     },
   };
 }
