@@ -17,7 +17,7 @@ describe('templates/handoff.yaml', () => {
   });
 
   it('refuses a file with a bad field and names it', () => {
-    expect(() => parseHandoffSettings(shipped.replace('open: "09:00"', 'open: "9am"'))).toThrow(/businessHours\.open must be HH:MM/);
+    expect(() => parseHandoffSettings(shipped.replace(/open: ['"]09:00['"]/, 'open: "9am"'))).toThrow(/businessHours\.open must be HH:MM/);
     expect(() => parseHandoffSettings(shipped.replace(/^mode: staff$/m, 'mode: robots'))).toThrow(/handoff\.yaml: mode/);
     expect(() => parseHandoffSettings(shipped.replace('{{shortId}}）', '{{shortId）'))).toThrow(/bad template syntax/);
   });
