@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Mustache from 'mustache';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { parseYamlFile } from '../lib/yaml-file.js';
 import type { Fan } from '../fans/fan-model.js';
 import { describeIssue, renderTemplate } from '../conversation/templates.js';
 import { MAX_BROADCAST_TEXT, type BroadcastContent, type ResolvedContent } from './broadcast-content.js';
@@ -32,7 +32,7 @@ export async function loadBroadcastTemplates(dir: string): Promise<BroadcastTemp
     }
     throw error;
   }
-  const parsed = broadcastsSchema.safeParse(parseYaml(text));
+  const parsed = broadcastsSchema.safeParse(parseYamlFile(text, 'broadcasts.yaml'));
   if (!parsed.success) {
     throw new ValidationError(describeIssue('broadcasts.yaml', parsed.error));
   }

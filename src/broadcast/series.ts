@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isDuplicateKeyError } from '../db/model.js';
 import { ValidationError } from '../errors.js';
+import { parseYamlFile } from '../lib/yaml-file.js';
 import { describeIssue } from '../conversation/templates.js';
 import type { BroadcastDeps } from './broadcast-deps.js';
 import { getBroadcastModel, nextBroadcastNumber, type Broadcast } from './broadcast-model.js';
@@ -33,7 +33,7 @@ export async function loadSeries(dir: string): Promise<SeriesConfig> {
     }
     throw error;
   }
-  const parsed = seriesSchema.safeParse(parseYaml(text));
+  const parsed = seriesSchema.safeParse(parseYamlFile(text, 'series.yaml'));
   if (!parsed.success) {
     throw new ValidationError(describeIssue('series.yaml', parsed.error));
   }

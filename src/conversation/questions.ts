@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Mustache from 'mustache';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { parseYamlFile } from '../lib/yaml-file.js';
 
 const text = z.string().trim().min(1, 'must not be empty').max(600, 'is longer than 600 characters');
 const words = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
@@ -59,12 +59,7 @@ export type QuestionSet = z.output<typeof questionFileSchema>;
 
 /** Parses questions.yaml text; throws ValidationError naming the question and field. */
 export function parseQuestions(source: string, file = 'questions.yaml'): QuestionSet {
-  let data: unknown;
-  try {
-    data = parseYaml(source);
-  } catch (error) {
-    throw new ValidationError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const data = parseYamlFile(source, file);
   const parsed = questionFileSchema.safeParse(data ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Mustache from 'mustache';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { parseYamlFile } from '../lib/yaml-file.js';
 
 const templateText = z.string().trim().min(1, 'must not be empty').max(2000, 'is longer than 2000 characters');
 
@@ -45,12 +45,7 @@ export function describeIssue(file: string, error: z.ZodError): string {
 
 /** Parses YAML text into templates; throws ValidationError naming the bad field. */
 export function parseReplyTemplates(text: string, file = 'replies.yaml'): ReplyTemplates {
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (error) {
-    throw new ValidationError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const data = parseYamlFile(text, file);
   const parsed = repliesSchema.safeParse(data);
   if (!parsed.success) {
     throw new ValidationError(describeIssue(file, parsed.error));

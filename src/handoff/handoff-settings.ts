@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Mustache from 'mustache';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeIssue, renderTemplate } from '../conversation/templates.js';
 import { ValidationError } from '../errors.js';
+import { parseYamlFile } from '../lib/yaml-file.js';
 
 const text = z.string().trim().min(1, 'must not be empty').max(1000, 'is longer than 1000 characters');
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
@@ -42,12 +42,7 @@ export type HandoffNotice = keyof HandoffSettingsData['notices'];
 
 /** Parses YAML text into settings; throws ValidationError naming the bad field. */
 export function parseHandoffSettings(source: string, file = 'handoff.yaml'): HandoffSettingsData {
-  let data: unknown;
-  try {
-    data = parseYaml(source);
-  } catch (error) {
-    throw new ValidationError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const data = parseYamlFile(source, file);
   const parsed = handoffSettingsSchema.safeParse(data);
   if (!parsed.success) {
     throw new ValidationError(describeIssue(file, parsed.error));

@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { parseYamlFile } from '../lib/yaml-file.js';
 import { ruleFileSchema, type RuleSet } from './rules.js';
 
 const WECHAT_TAG_NAME_MAX_BYTES = 30;
@@ -14,12 +14,7 @@ const MAX_SYNCED_TAGS = 100;
 
 /** Parses YAML text into a rule set; throws ValidationError naming the problem. */
 export function parseRules(text: string, file = 'rules.yaml'): RuleSet {
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (error) {
-    throw new ValidationError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const data = parseYamlFile(text, file);
   const parsed = ruleFileSchema.safeParse(data ?? {});
   if (!parsed.success) {
     throw new ValidationError(`${file}: ${describeRuleIssue(data, parsed.error)}`);
