@@ -18,6 +18,9 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 # The merchant's templates: mount a volume over /app/templates to edit them without a rebuild.
 COPY --chown=node:node templates ./templates
+# FANHOOK_DATA_DIR: the inbound spool during a database outage and the ops-channel session.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 EXPOSE 3000
 # /healthz answers while the process is up; orchestrators should gate traffic on /readyz.
