@@ -74,7 +74,8 @@ export class CustomerServiceSender implements DeferredReplySender {
   /** How many messages the fan can still receive now (0 when the window is closed). */
   async remainingAllowance(openId: string): Promise<number> {
     const fan = await this.fans.findOne({ openId }, { csWindow: 1 }).lean();
-    return fan ? remainingOf(fan.csWindow, this.options.clock.now().getTime()) : 0;
+    const left = remainingOf(fan?.csWindow, this.options.clock.now().getTime());
+    return left.message + left.trigger;
   }
 
   private async reserve(openId: string): Promise<Allowance> {
@@ -117,12 +118,12 @@ export class CustomerServiceSender implements DeferredReplySender {
   }
 }
 
-/** Allowance left in a window record at `now` (ms). */
-export function remainingOf(window: Fan['csWindow'] | undefined, now: number): number {
-  if (!window) {
-    return 0;
-  }
-  const message = window.messageAt && window.messageAt.getTime() > now - MESSAGE_WINDOW_MS ? MESSAGE_ALLOWANCE - window.messageUsed : 0;
-  const trigger = window.triggerAt && window.triggerAt.getTime() > now - TRIGGER_WINDOW_MS ? TRIGGER_ALLOWANCE - window.triggerUsed : 0;
-  return Math.max(0, message) + Math.max(0, trigger);
+/**
+ * Allowance left in a window record at `now` (ms), per window: the 48-hour one a fan message
+ * opens and the 1-minute one a click, follow or scan opens. They are separate quotas.
+ */
+export function remainingOf(window: Fan['csWindow'] | undefined, now: number): { message: number; trigger: number } {
+  const message = window?.messageAt && window.messageAt.getTime() > now - MESSAGE_WINDOW_MS ? MESSAGE_ALLOWANCE - window.messageUsed : 0;
+  const trigger = window?.triggerAt && window.triggerAt.getTime() > now - TRIGGER_WINDOW_MS ? TRIGGER_ALLOWANCE - window.triggerUsed : 0;
+  return { message: Math.max(0, message), trigger: Math.max(0, trigger) };
 }

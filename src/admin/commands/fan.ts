@@ -47,10 +47,19 @@ export function fanCard(fan: Fan, now: Date, timezone: string): string {
     `状态：${fan.subscribed ? '已关注' : '已取关'}${fan.subscribedAt ? `（关注于 ${formatZoned(fan.subscribedAt, timezone)}）` : ''}`,
     `来源：${fan.source ?? '未知'}${fan.location?.region ? `　地区：${fan.location.region}` : ''}`,
     `最近互动：${formatZoned(fan.lastSeenAt, timezone)}`,
-    `客服消息窗口：${left > 0 ? `开放，还可发 ${left} 条` : '已关闭'}`,
+    `客服消息窗口：${windowLine(left)}`,
     `标签：${tags.length > 0 ? '' : '无'}`,
     ...tags,
     `属性：${attributes.length > 0 ? attributes.join('，') : '无'}`,
     `本月已收群发：${pushes}/4`,
   ].join('\n');
+}
+
+/** "48 小时内还可发 3 条", plus the 1-minute allowance of a click or follow when one is open. */
+function windowLine(left: { message: number; trigger: number }): string {
+  if (left.message === 0 && left.trigger === 0) {
+    return '已关闭';
+  }
+  const parts = [left.message > 0 ? `48 小时内还可发 ${left.message} 条` : '', left.trigger > 0 ? `1 分钟内还可发 ${left.trigger} 条` : ''];
+  return `开放，${parts.filter(Boolean).join('；')}`;
 }

@@ -47,10 +47,13 @@ export function statsCommand(deps: BroadcastDeps): CommandDefinition {
 
 /** Mass pushes counted this month, over all fans. */
 async function pushesThisMonth(connection: Connection, month: string): Promise<{ pushes: number; fans: number; atLimit: number }> {
-  const [sum] = await getFanModel(connection).aggregate<{ pushes: number; fans: number }>([
-    { $match: { 'massPushes.month': month } },
-    { $group: { _id: null, pushes: { $sum: '$massPushes.count' }, fans: { $sum: 1 } } },
+  const fans = getFanModel(connection);
+  const thisMonth = { 'massPushes.month': month };
+  // Fans are counted with countDocuments, not `$sum: 1` in the $group: FerretDB 1.24 answers 0 for a constant $sum.
+  const [[sum], reached, atLimit] = await Promise.all([
+    fans.aggregate<{ pushes: number }>([{ $match: thisMonth }, { $group: { _id: null, pushes: { $sum: '$massPushes.count' } } }]),
+    fans.countDocuments(thisMonth),
+    fans.countDocuments({ ...thisMonth, 'massPushes.count': { $gte: 4 } }),
   ]);
-  const atLimit = await getFanModel(connection).countDocuments({ 'massPushes.month': month, 'massPushes.count': { $gte: 4 } });
-  return { pushes: sum?.pushes ?? 0, fans: sum?.fans ?? 0, atLimit };
+  return { pushes: sum?.pushes ?? 0, fans: reached, atLimit };
 }
