@@ -6,6 +6,7 @@
 import type { Agenda } from 'agenda';
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
+import { chunksOf } from '../db/update-chunks.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { planSweep, type SweepFan } from '../tagging/plan-sweep.js';
@@ -67,9 +68,9 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
     }
   }
   let updated = 0;
-  for (let start = 0; start < ops.length; start += batchSize) {
-    // Ordered: one fan's $pull must land before its $push.
-    updated += (await model.bulkWrite(ops.slice(start, start + batchSize), { ordered: true })).modifiedCount;
+  // Ordered, chunk after chunk: one fan's $pull must land before its $push.
+  for (const chunk of chunksOf(ops)) {
+    updated += (await model.bulkWrite(chunk, { ordered: true })).modifiedCount;
   }
   return { scanned, updated, ms: Math.round(performance.now() - started) };
 }

@@ -7,6 +7,7 @@
 import type { Agenda } from 'agenda';
 import type { Connection } from 'mongoose';
 import { WechatApiError } from '../errors.js';
+import { chunksOf } from '../db/update-chunks.js';
 import { getFanModel } from '../fans/fan-model.js';
 import type { Logger } from '../lib/logger.js';
 import { ensureWechatTags } from '../tagging/ensure-wechat-tags.js';
@@ -88,7 +89,9 @@ async function syncPage(
       },
     };
   });
-  await getFanModel(deps.connection).bulkWrite(ops as never, { ordered: false });
+  for (const chunk of chunksOf(ops)) {
+    await getFanModel(deps.connection).bulkWrite(chunk as never, { ordered: false });
+  }
   for (const pair of refused) {
     result.refused.push(pair.replace('|', ' → '));
   }

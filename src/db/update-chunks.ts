@@ -1,0 +1,19 @@
+/**
+ * How many updates fanhook puts in one `update` command (a bulkWrite of updateOne/updateMany).
+ * Why so few: FerretDB 1.24 keeps the query of every update in a command open until the whole
+ * command ends (handler/msg_update.go closes each iterator with a defer inside the loop), and
+ * each open query holds one of its 100 SQLite connections; a command with about 100 updates or
+ * more then waits for a connection forever and the server stops answering anyone. Measured: a
+ * 400-update quota reservation hung FerretDB with every goroutine parked in database/sql.conn.
+ * On MongoDB small commands cost a few extra round trips and nothing else.
+ */
+export const UPDATES_PER_COMMAND = 50;
+
+/** `items` cut into consecutive chunks of at most `size`. */
+export function chunksOf<T>(items: readonly T[], size = UPDATES_PER_COMMAND): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) {
+    chunks.push(items.slice(start, start + size));
+  }
+  return chunks;
+}
