@@ -7,7 +7,7 @@ import mongoose from 'mongoose';
 import { countAudience } from '../src/broadcast/audience.js';
 import type { BroadcastDeps } from '../src/broadcast/broadcast-deps.js';
 import { planBroadcast } from '../src/broadcast/plan-broadcast.js';
-import { MONTHLY_PUSH_LIMIT } from '../src/broadcast/plan-delivery.js';
+import { MASS_BATCH_MAX, MONTHLY_PUSH_LIMIT } from '../src/broadcast/plan-delivery.js';
 import { monthKeyIn } from '../src/broadcast/zoned-time.js';
 import { sweepTags } from '../src/jobs/sweep-tags.js';
 import { systemClock } from '../src/lib/clock.js';
@@ -22,7 +22,7 @@ export type SegmentTask =
 
 /** The bench's expression: a realistic audience of about a third of the fans. */
 export const BENCH_SEGMENT = 'tag:vip OR (source:store_hz active<30d)';
-const LIMITS = { monthly: MONTHLY_PUSH_LIMIT, minGapMs: 0, csReserve: 1 };
+const LIMITS = { monthly: MONTHLY_PUSH_LIMIT, minGapMs: 0, csReserve: 1, batchSize: MASS_BATCH_MAX };
 const TIMEZONE = 'Asia/Shanghai';
 
 async function run(uri: string, job: SegmentTask): Promise<Record<string, unknown>> {

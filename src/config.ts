@@ -77,6 +77,8 @@ const envSchema = z.object({
     .default(0),
   /** Customer-service messages of a fan's 5 kept for the conversation when a broadcast uses the window. */
   FANHOOK_CS_RESERVE: z.coerce.number().int().min(0).max(4).default(1),
+  /** Most openids per mass-send call: WeChat's 10,000, or fewer to send in smaller steps. */
+  FANHOOK_MASS_BATCH_SIZE: z.coerce.number().int().min(2).max(10_000).default(10_000),
   /** Lock lifetime of a sending broadcast job: after a crash another instance resumes within it. */
   FANHOOK_BROADCAST_LOCK_MS: z.coerce.number().int().min(500).default(120_000),
   /** on = staff also work from a personal WeChat logged in with wechat4u (QR code in the terminal). */
@@ -119,6 +121,7 @@ export interface Config {
     readonly callsPerMinute: number;
     readonly minGapHours: number;
     readonly csReserve: number;
+    readonly batchSize: number;
     readonly lockLifetimeMs: number;
   };
   /** The optional wechat4u ops channel for staff (src/ops-channel/). */
@@ -174,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       callsPerMinute: e.FANHOOK_MASS_CALLS_PER_MINUTE,
       minGapHours: e.FANHOOK_PUSH_MIN_GAP_HOURS,
       csReserve: e.FANHOOK_CS_RESERVE,
+      batchSize: e.FANHOOK_MASS_BATCH_SIZE,
       lockLifetimeMs: e.FANHOOK_BROADCAST_LOCK_MS,
     }),
     ops: Object.freeze({

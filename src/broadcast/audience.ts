@@ -2,13 +2,13 @@
  * The audience of a broadcast in the database: the compiled segment filter (or a product
  * series' own filter), quick counts for `/segment`, and the fan records the planner needs.
  */
-import type { Connection } from 'mongoose';
+import type { Connection, Types } from 'mongoose';
 import { MESSAGE_ALLOWANCE, MESSAGE_WINDOW_MS } from '../customer-service/send-customer-message.js';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
 import { compileSegment, type SegmentFilter } from '../segments/compile-segment.js';
 import { parseSegment } from '../segments/parse-segment.js';
 import type { AudienceNumbers, Broadcast } from './broadcast-model.js';
-import { canUseCustomerService, isQuotaBlocked, MASS_BATCH_MAX, MASS_BATCH_MIN, type PlanFan } from './plan-delivery.js';
+import { canUseCustomerService, isQuotaBlocked, MASS_BATCH_MIN, type PlanFan } from './plan-delivery.js';
 
 /** Quota rules fanhook applies on top of WeChat's (SPEC.md §7). */
 export interface PushLimits {
@@ -16,11 +16,13 @@ export interface PushLimits {
   minGapMs: number;
   /** Customer-service allowance messages kept for the conversation. */
   csReserve: number;
+  /** Most openids per mass-send call (≤ MASS_BATCH_MAX). */
+  batchSize: number;
 }
 
 /** The fields planning and per-fan templates read. */
 export const AUDIENCE_PROJECTION = { openId: 1, csWindow: 1, massPushes: 1, attributes: 1, source: 1, location: 1, tags: 1 } as const;
-export type AudienceFan = Pick<Fan, 'openId' | 'csWindow' | 'massPushes' | 'attributes' | 'source' | 'location' | 'tags'>;
+export type AudienceFan = { _id: Types.ObjectId } & Pick<Fan, 'openId' | 'csWindow' | 'massPushes' | 'attributes' | 'source' | 'location' | 'tags'>;
 
 /** The Mongo filter of a broadcast's audience at `now` (always subscribed fans only). */
 export function audienceFilterOf(broadcast: Pick<Broadcast, 'expr' | 'system'>, now: Date): SegmentFilter {
@@ -96,7 +98,7 @@ export async function countAudience(props: {
   const massable = counts.total - counts.customer - counts.quotaExcluded;
   const unreachable = massable > 0 && massable < MASS_BATCH_MIN ? massable : 0;
   const mass = massable - unreachable;
-  return { ...counts, mass, massCalls: Math.ceil(mass / MASS_BATCH_MAX), unreachable, samples };
+  return { ...counts, mass, massCalls: Math.ceil(mass / props.limits.batchSize), unreachable, samples };
 }
 
 /** Every fan of the audience with the fields the planner and templates need. */

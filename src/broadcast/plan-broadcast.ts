@@ -17,6 +17,8 @@ export interface BroadcastPlan {
   numbers: AudienceNumbers;
   /** Mass-send message part per content variant. */
   bodies: Map<string, Record<string, unknown>>;
+  /** The fan document `_id` of every planned openid. */
+  fanIds: Map<string, Types.ObjectId>;
 }
 
 /** Loads the audience, renders the content per fan and runs the planner. */
@@ -29,6 +31,7 @@ export async function planBroadcast(
   const templates = await loadBroadcastTemplates(deps.templatesDir);
   const shopName = deps.shopName();
   const bodies = new Map<string, Record<string, unknown>>();
+  const fanIds = new Map(fans.map((fan) => [fan.openId, fan._id] as const));
   const planFans: PlanFan[] = fans.map((fan) => {
     const resolved = resolveContent(broadcast.content, fan, templates, shopName);
     // Only templated text differs per fan; everything else is one variant.
@@ -44,9 +47,10 @@ export async function planBroadcast(
     monthlyLimit: deps.limits.monthly,
     minGapMs: deps.limits.minGapMs,
     csReserve: deps.limits.csReserve,
+    batchSize: deps.limits.batchSize,
     customerService: canGoByCustomerService(broadcast.content),
   });
-  return { plan, bodies, numbers: numbersOf(plan) };
+  return { plan, bodies, fanIds, numbers: numbersOf(plan) };
 }
 
 /** The numbers shown in previews and reports. */
@@ -98,6 +102,7 @@ export async function storeBatches(
       kind: 'mass',
       state: 'planned',
       openIds: batch.openIds,
+      fanIds: batch.openIds.map((openId) => planned.fanIds.get(openId)!),
       body: planned.bodies.get(batch.variant)!,
       clientMsgId: clientMsgIdOf(broadcast._id.toHexString(), i + 1),
     });

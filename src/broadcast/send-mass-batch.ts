@@ -64,9 +64,14 @@ export async function sendMassBatch(deps: BroadcastDeps, batch: Batch): Promise<
 async function reserve(deps: BroadcastDeps, batch: Batch): Promise<Batch> {
   const now = deps.clock.now();
   const month = monthKeyIn(now, deps.timezone);
+  const fanIds = batch.fanIds ?? [];
+  if (fanIds.length !== batch.openIds.length) {
+    throw new Error(`mass batch ${batch.clientMsgId} has no fan ids for its openids; plan the broadcast again`);
+  }
   const recipients = await reserveMassQuota({
     connection: deps.connection,
-    openIds: batch.openIds,
+    clock: deps.clock,
+    fans: batch.openIds.map((openId, i) => ({ openId, fanId: fanIds[i]! })),
     batchKey: batch.clientMsgId!,
     month,
     now,
@@ -76,7 +81,7 @@ async function reserve(deps: BroadcastDeps, batch: Batch): Promise<Batch> {
   const enough = recipients.length >= MASS_BATCH_MIN;
   if (!enough) {
     // A lone fan cannot be mass-sent: give the push back and report the fan unreachable.
-    await releaseMassQuota({ connection: deps.connection, batchKey: batch.clientMsgId!, month });
+    await releaseMassQuota({ connection: deps.connection, clock: deps.clock, batchKey: batch.clientMsgId!, month });
   }
   const state = enough ? 'reserved' : 'skipped';
   await getBroadcastBatchModel(deps.connection).updateOne({ _id: batch._id }, { $set: { state, recipients, quotaMonth: month } });
@@ -104,6 +109,7 @@ async function settleFailure(deps: BroadcastDeps, batch: Batch, error: unknown):
     // A definite refusal (bad media, bad content…): nothing was sent, so the pushes go back.
     await releaseMassQuota({
       connection: deps.connection,
+      clock: deps.clock,
       batchKey: batch.clientMsgId!,
       month: batch.quotaMonth ?? monthKeyIn(now, deps.timezone),
     });

@@ -1,6 +1,6 @@
 /**
  * Job `broadcast.send`: runs one broadcast (src/broadcast/run-broadcast.ts). The lock is
- * short and touched after every batch, so when an instance dies mid-send another one takes
+ * short and touched while the job works (a heartbeat, and after every batch), so when an instance dies mid-send another one takes
  * the job over within a lock lifetime and resumes from the recorded batch states. Rate
  * limits and quota pauses come back as a retry at the time WeChat allows the next call.
  */
@@ -34,9 +34,19 @@ export function defineSendBroadcast(agenda: Agenda, deps: BroadcastDeps, options
   agenda.define<SendBroadcastJobData>(
     SEND_BROADCAST_JOB,
     async (job) => {
-      const outcome = await runBroadcast(deps, job.attrs.data.broadcast, () => job.touch());
-      if (outcome.kind === 'wait') {
-        throw new RetryLaterError(outcome.retryAt, outcome.reason);
+      // Planning and quota reservation of a big audience take longer than the short lock:
+      // keep it alive while this process works, so no other worker starts the same broadcast.
+      // A dead process stops touching and the lock expires within one lifetime.
+      const heartbeat = setInterval(() => {
+        job.touch().catch(() => clearInterval(heartbeat));
+      }, Math.max(250, Math.floor(options.lockLifetimeMs / 3)));
+      try {
+        const outcome = await runBroadcast(deps, job.attrs.data.broadcast, () => job.touch());
+        if (outcome.kind === 'wait') {
+          throw new RetryLaterError(outcome.retryAt, outcome.reason);
+        }
+      } finally {
+        clearInterval(heartbeat);
       }
     },
     { concurrency: 2, lockLifetime: options.lockLifetimeMs, backoff: retryWhenAllowed },
