@@ -119,7 +119,12 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     timezone: config.timezone,
     templatesDir: config.templatesDir,
     shopName: () => templates.replies.shopName,
-    limits: { monthly: MONTHLY_PUSH_LIMIT, minGapMs: config.broadcast.minGapHours * 3_600_000, csReserve: config.broadcast.csReserve, batchSize: config.broadcast.batchSize },
+    limits: {
+      monthly: MONTHLY_PUSH_LIMIT,
+      minGapMs: config.broadcast.minGapHours * 3_600_000,
+      csReserve: config.broadcast.csReserve,
+      batchSize: config.broadcast.batchSize,
+    },
     calls: { perDay: config.broadcast.callsPerDay, perMinute: config.broadcast.callsPerMinute },
   };
   // Reads `agenda` only when a command runs, after it is created below.

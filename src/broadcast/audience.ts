@@ -22,7 +22,10 @@ export interface PushLimits {
 
 /** The fields planning and per-fan templates read. */
 export const AUDIENCE_PROJECTION = { openId: 1, csWindow: 1, massPushes: 1, attributes: 1, source: 1, location: 1, tags: 1 } as const;
-export type AudienceFan = { _id: Types.ObjectId } & Pick<Fan, 'openId' | 'csWindow' | 'massPushes' | 'attributes' | 'source' | 'location' | 'tags'>;
+export type AudienceFan = { _id: Types.ObjectId } & Pick<
+  Fan,
+  'openId' | 'csWindow' | 'massPushes' | 'attributes' | 'source' | 'location' | 'tags'
+>;
 
 /** The Mongo filter of a broadcast's audience at `now` (always subscribed fans only). */
 export function audienceFilterOf(broadcast: Pick<Broadcast, 'expr' | 'system'>, now: Date): SegmentFilter {

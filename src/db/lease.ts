@@ -55,12 +55,7 @@ function leasesOf(connection: Connection) {
   return connection.collection<LeaseDoc>('leases');
 }
 
-async function tryTake(
-  leases: ReturnType<typeof leasesOf>,
-  name: string,
-  holder: string,
-  options: LeaseOptions,
-): Promise<boolean> {
+async function tryTake(leases: ReturnType<typeof leasesOf>, name: string, holder: string, options: LeaseOptions): Promise<boolean> {
   const now = options.clock.now();
   const until = new Date(now.getTime() + options.ttlMs);
   try {

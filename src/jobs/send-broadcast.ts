@@ -37,9 +37,12 @@ export function defineSendBroadcast(agenda: Agenda, deps: BroadcastDeps, options
       // Planning and quota reservation of a big audience take longer than the short lock:
       // keep it alive while this process works, so no other worker starts the same broadcast.
       // A dead process stops touching and the lock expires within one lifetime.
-      const heartbeat = setInterval(() => {
-        job.touch().catch(() => clearInterval(heartbeat));
-      }, Math.max(250, Math.floor(options.lockLifetimeMs / 3)));
+      const heartbeat = setInterval(
+        () => {
+          job.touch().catch(() => clearInterval(heartbeat));
+        },
+        Math.max(250, Math.floor(options.lockLifetimeMs / 3)),
+      );
       try {
         const outcome = await runBroadcast(deps, job.attrs.data.broadcast, () => job.touch());
         if (outcome.kind === 'wait') {

@@ -49,7 +49,9 @@ beforeAll(async () => {
   fake = await startFakeWechatApi();
   const started = Date.now();
   await db.connection.collection('fans').insertOne(fanDoc(ADMIN, new Date()));
-  await seedFans(db.connection, 'oBig', FANS, new Date(), () => ({ tags: [{ name: 'big', source: 'rule', ruleId: 'r1', at: new Date() }] }));
+  await seedFans(db.connection, 'oBig', FANS, new Date(), () => ({
+    tags: [{ name: 'big', source: 'rule', ruleId: 'r1', at: new Date() }],
+  }));
   timings.seedMs = Date.now() - started;
 }, 120_000);
 afterAll(async () => {
@@ -83,7 +85,11 @@ describe(`a ${FANS}-fan broadcast in batches of ${BATCH} across a crash`, () => 
     expect(draft).toContain('需 3 次群发调用');
     started = Date.now();
     expect(await askAs(first, ADMIN, '/confirm 1')).toContain('#1 开始发送');
-    await waitFor(() => dying.dead(), (dead) => dead, 900_000);
+    await waitFor(
+      () => dying.dead(),
+      (dead) => dead,
+      900_000,
+    );
     timings.twoBatchesMs = Date.now() - started;
     expect(fake.massJobs()).toHaveLength(2);
     // The instance is gone: no more polling, its lock on the job stays until it expires.
