@@ -7,11 +7,10 @@
  *
  * Reservations and releases run one at a time across all instances under the `mass-quota`
  * lease, and inside it read each fan and write it back by `_id` alone. Why not conditional
- * per-fan updates keyed by openid: FerretDB 1.24 pushes down only an exact `{ _id }` filter
- * and scans the whole collection for anything else (a 10,000-fan batch over 25,000 fans did
- * not finish in 15 minutes), and it does not apply concurrent updates of one document
- * atomically either. A serialized read-decide-write by `_id` is correct on both backends and
- * takes seconds; batches are reserved rarely, so the serialization costs nothing.
+ * per-fan updates keyed by openid, atomic on MongoDB: FerretDB 1.24 does not apply concurrent
+ * updates of one document atomically, so only serializing keeps a fan under the limit there;
+ * and it answers an exact `{ _id }` read from its index (~2 ms at 25,000 fans) while any other
+ * filter scans the collection. Batches are reserved rarely, so the serialization costs little.
  */
 import type { Connection, Types } from 'mongoose';
 import { withLease } from '../db/lease.js';

@@ -11,8 +11,8 @@ import { planBroadcast, storeBatches } from './plan-broadcast.js';
 import { sendCustomerBatch } from './send-customer-batch.js';
 import { sendMassBatch, type StepOutcome } from './send-mass-batch.js';
 
-/** Runs broadcast `number` as far as possible; `touch` extends the job lock between batches. */
-export async function runBroadcast(deps: BroadcastDeps, number: number, touch: () => Promise<void>): Promise<StepOutcome> {
+/** Runs broadcast `number` as far as possible (the job keeps its lock meanwhile; jobs/send-broadcast.ts). */
+export async function runBroadcast(deps: BroadcastDeps, number: number): Promise<StepOutcome> {
   const broadcasts = getBroadcastModel(deps.connection);
   let broadcast = await broadcasts.findOne({ number }).lean<Broadcast & { _id: never }>();
   // A one-off schedule fires here too; a recurring one sends copies (jobs/repeat-broadcast.ts).
@@ -38,7 +38,6 @@ export async function runBroadcast(deps: BroadcastDeps, number: number, touch: (
     .lean();
   for (const batch of batches) {
     const outcome = batch.kind === 'customer' ? await sendCustomerBatch(deps, batch, broadcast.content) : await sendMassBatch(deps, batch);
-    await touch();
     if (outcome.kind === 'wait') {
       deps.logger.warn({ broadcast: number, batch: batch.index, retryAt: outcome.retryAt, reason: outcome.reason }, 'broadcast paused');
       return outcome;

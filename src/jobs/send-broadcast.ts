@@ -1,7 +1,8 @@
 /**
  * Job `broadcast.send`: runs one broadcast (src/broadcast/run-broadcast.ts). The lock is
- * short and touched while the job works (a heartbeat, and after every batch), so when an instance dies mid-send another one takes
- * the job over within a lock lifetime and resumes from the recorded batch states. Rate
+ * short and kept by a heartbeat while the job works, so when an instance dies mid-send
+ * another one takes the job over within a lock lifetime and resumes from the recorded
+ * batch states. Rate
  * limits and quota pauses come back as a retry at the time WeChat allows the next call.
  */
 import type { Agenda, BackoffStrategy } from 'agenda';
@@ -44,7 +45,7 @@ export function defineSendBroadcast(agenda: Agenda, deps: BroadcastDeps, options
         Math.max(250, Math.floor(options.lockLifetimeMs / 3)),
       );
       try {
-        const outcome = await runBroadcast(deps, job.attrs.data.broadcast, () => job.touch());
+        const outcome = await runBroadcast(deps, job.attrs.data.broadcast);
         if (outcome.kind === 'wait') {
           throw new RetryLaterError(outcome.retryAt, outcome.reason);
         }

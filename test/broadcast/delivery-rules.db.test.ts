@@ -15,7 +15,6 @@ const now = new Date();
 const month = monthKeyIn(now, 'Asia/Shanghai');
 const lastMonth = monthKeyIn(new Date(now.getTime() - 32 * 24 * 3_600_000), 'Asia/Shanghai');
 const HOUR = 3_600_000;
-const noTouch = async (): Promise<void> => undefined;
 
 /** Queues a broadcast as /confirm would and runs the send job body once. */
 async function send(expr: string, content: BroadcastContent = { type: 'text', text: '本周上新' }, deps = app.fanhook.broadcast) {
@@ -30,7 +29,7 @@ async function send(expr: string, content: BroadcastContent = { type: 'text', te
     confirmedBy: 'oAdmin',
     firingKey: `n:${number}`,
   });
-  const outcome = await runBroadcast(deps, number, noTouch);
+  const outcome = await runBroadcast(deps, number);
   return { number, outcome };
 }
 
@@ -121,7 +120,7 @@ describe('idempotent batches', () => {
     // As if the instance died after WeChat accepted the call but before the answer was stored.
     await batches.updateOne({ _id: accepted!._id }, { $set: { state: 'reserved' }, $unset: { msgId: '' } });
     await getBroadcastModel(app.connection).updateOne({ number }, { $set: { state: 'sending' } });
-    await runBroadcast(app.fanhook.broadcast, number, noTouch);
+    await runBroadcast(app.fanhook.broadcast, number);
     const retried = app.fake.callsTo('/cgi-bin/message/mass/send').at(-1);
     expect(retried?.errcode).toBe(45065);
     const again = await batches.findOne({ broadcast: number, index: 1 }).lean();

@@ -34,7 +34,7 @@ describe('product series', () => {
   it('sends birthday care once a day to the fans whose birthday is today, rendered from the template', async () => {
     const [number] = await fireDueSeries(app.fanhook.broadcast);
     expect(await fireDueSeries(app.fanhook.broadcast)).toEqual([]);
-    await runBroadcast(app.fanhook.broadcast, number!, async () => undefined);
+    await runBroadcast(app.fanhook.broadcast, number!);
     const [job] = app.fake.massJobs();
     expect([...(job?.openIds ?? [])].sort()).toEqual(['oBday1', 'oBday2']);
     expect(JSON.stringify(job?.content)).toContain('生日快乐');
@@ -46,7 +46,7 @@ describe('product series', () => {
     const numbers = await fireDueSeries(app.fanhook.broadcast);
     expect(numbers).toHaveLength(2);
     for (const number of numbers) {
-      await runBroadcast(app.fanhook.broadcast, number, async () => undefined);
+      await runBroadcast(app.fanhook.broadcast, number);
     }
     const welcome = app.fake.massJobs().find((job) => JSON.stringify(job.content).includes('谢谢关注'));
     expect([...(welcome?.openIds ?? [])].sort()).toEqual(['oJoined1', 'oJoined2']);

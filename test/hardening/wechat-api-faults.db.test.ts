@@ -41,7 +41,7 @@ async function broadcastTo(tag: string): Promise<number> {
     confirmedBy: 'oAdmin',
     firingKey: `n:${number}`,
   });
-  await runBroadcast(app.fanhook.broadcast, number, async () => undefined);
+  await runBroadcast(app.fanhook.broadcast, number);
   return number;
 }
 

@@ -3,6 +3,7 @@
  * allowance left, tags with the reason each was set, attributes, pushes this month.
  */
 import type { BroadcastDeps } from '../../broadcast/broadcast-deps.js';
+import { MONTHLY_PUSH_LIMIT } from '../../broadcast/plan-delivery.js';
 import { formatZoned, monthKeyIn } from '../../broadcast/zoned-time.js';
 import { remainingOf } from '../../customer-service/send-customer-message.js';
 import { getFanModel, type Fan, type FanTag } from '../../fans/fan-model.js';
@@ -51,7 +52,7 @@ export function fanCard(fan: Fan, now: Date, timezone: string): string {
     `标签：${tags.length > 0 ? '' : '无'}`,
     ...tags,
     `属性：${attributes.length > 0 ? attributes.join('，') : '无'}`,
-    `本月已收群发：${pushes}/4`,
+    `本月已收群发：${pushes}/${MONTHLY_PUSH_LIMIT}`,
   ].join('\n');
 }
 

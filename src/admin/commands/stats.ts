@@ -5,6 +5,7 @@
 import type { Connection } from 'mongoose';
 import type { BroadcastDeps } from '../../broadcast/broadcast-deps.js';
 import { massCallsToday } from '../../broadcast/mass-call-log.js';
+import { MONTHLY_PUSH_LIMIT } from '../../broadcast/plan-delivery.js';
 import { monthKeyIn } from '../../broadcast/zoned-time.js';
 import { getFanModel } from '../../fans/fan-model.js';
 import { countOpenHandoffs } from '../../handoff/handoff-model.js';
@@ -53,7 +54,7 @@ async function pushesThisMonth(connection: Connection, month: string): Promise<{
   const [[sum], reached, atLimit] = await Promise.all([
     fans.aggregate<{ pushes: number }>([{ $match: thisMonth }, { $group: { _id: null, pushes: { $sum: '$massPushes.count' } } }]),
     fans.countDocuments(thisMonth),
-    fans.countDocuments({ ...thisMonth, 'massPushes.count': { $gte: 4 } }),
+    fans.countDocuments({ ...thisMonth, 'massPushes.count': { $gte: MONTHLY_PUSH_LIMIT } }),
   ]);
   return { pushes: sum?.pushes ?? 0, fans: reached, atLimit };
 }
