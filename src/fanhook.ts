@@ -19,6 +19,7 @@ import { TemplateRegistry } from './conversation/template-registry.js';
 import { RuleRegistry } from './tagging/rule-registry.js';
 import { CustomerServiceSender } from './customer-service/send-customer-message.js';
 import { isConnected } from './db/connect.js';
+import { ensureIndexes } from './db/ensure-indexes.js';
 import type { HandoffDeps } from './handoff/handoff-deps.js';
 import { HandoffSettings } from './handoff/handoff-settings.js';
 import { createHttpApp } from './http/app.js';
@@ -85,6 +86,7 @@ export interface Fanhook {
 export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   const { config, connection, logger } = options;
   const clock = options.clock ?? systemClock;
+  await ensureIndexes(connection);
   const api = new WechatApiClient({
     baseUrl: config.wechat.apiBase,
     appId: config.wechat.appId,

@@ -15,7 +15,7 @@ interface MassCall {
 const massCallSchema = new Schema<MassCall>({ at: { type: Date, required: true }, clientMsgId: String }, { versionKey: false });
 massCallSchema.index({ at: -1 });
 
-function getMassCallModel(connection: Connection): Model<MassCall> {
+export function getMassCallModel(connection: Connection): Model<MassCall> {
   return modelOn(connection, 'MassCall', massCallSchema, 'mass_calls');
 }
 

@@ -84,8 +84,6 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     opsClient: options.opsClient,
     jobPollInterval: 200,
   });
-  // Indexes are correctness here (the dedupe receipt is a unique index): wait for them.
-  await Promise.all(Object.values(connection.models).map((model) => model.init()));
   if (options.startJobs) {
     await fanhook.startJobs();
   }
