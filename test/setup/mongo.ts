@@ -15,8 +15,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Server URI without a database name; use testDbUri()/useTestDb() to get one. */
     mongoUri: string;
-    /** What serves it: a given MONGODB_URI, a local mongod, or FerretDB (slow at scale). */
-    mongoKind: 'external' | 'mongod' | 'ferretdb';
   }
 }
 
@@ -24,7 +22,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const external = process.env.MONGODB_URI;
   if (external) {
     project.provide('mongoUri', external);
-    project.provide('mongoKind', 'external');
     return async () => undefined;
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'fanhook-test-db-'));
@@ -37,7 +34,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
       cacheDir: process.env.FANHOOK_CACHE_DIR || defaultCacheDir(),
     });
     project.provide('mongoUri', server.uri);
-    project.provide('mongoKind', server.kind);
     return async () => {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
