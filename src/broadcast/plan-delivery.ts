@@ -39,6 +39,8 @@ export interface PlanOptions {
 export interface MassBatchPlan {
   variant: string;
   openIds: string[];
+  /** Set when the batch goes as one `mass/sendall` to this WeChat tag (tag-send.ts). */
+  tag?: { name: string; tagId: number };
 }
 
 export interface DeliveryPlan {
