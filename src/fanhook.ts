@@ -121,6 +121,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     timezone: config.timezone,
     templatesDir: config.templatesDir,
     shopName: () => templates.replies.shopName,
+    syncedTags: () => rules.syncedTagNames(),
     limits: {
       monthly: MONTHLY_PUSH_LIMIT,
       minGapMs: config.broadcast.minGapHours * 3_600_000,

@@ -4,13 +4,18 @@
  * - `mass`: one mass-send call to ≤ 10,000 openids with its own `clientmsgid`
  *   planned → reserved (quota counted, recipients frozen) → accepted (msg_id) → finished
  *   (MASSSENDJOBFINISH), or skipped/failed;
+ * - `tag`: one `mass/sendall` to a WeChat tag for the whole audience (tag-send.ts), the same
+ *   states as `mass`, or `replaced` when it fell back to OpenID batches written after it;
  * - `customer`: customer-service messages; each openid is marked `attempted` before its send,
  *   so a crash can lose a message but never send one twice.
  */
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { modelOn } from '../db/model.js';
 
-export type BatchState = 'planned' | 'reserved' | 'accepted' | 'finished' | 'skipped' | 'failed';
+export type BatchState = 'planned' | 'reserved' | 'accepted' | 'finished' | 'skipped' | 'failed' | 'replaced';
+
+/** Why a by-tag batch went by OpenID list after all: the quota reservation or the tag's members changed. */
+export type TagFallback = 'quota' | 'mirror';
 
 export interface MassFinish {
   status: string;
@@ -24,7 +29,7 @@ export interface MassFinish {
 export interface BroadcastBatch {
   broadcast: number;
   index: number;
-  kind: 'mass' | 'customer';
+  kind: 'mass' | 'tag' | 'customer';
   state: BatchState;
   /** Planned audience of the batch. */
   openIds: string[];
@@ -37,6 +42,16 @@ export interface BroadcastBatch {
   recipients?: string[];
   /** Mass: the month ('YYYY-MM') the reservation counted the push in. */
   quotaMonth?: string;
+  /** Tag: the fanhook tag and its WeChat tag id (`filter.tag_id`). */
+  tagName?: string;
+  tagId?: number;
+  /**
+   * Tag: set right before the first `sendall` call. From then on WeChat may have the job, so
+   * only the same call (same clientmsgid) is ever retried — never a fallback to OpenID lists.
+   */
+  tagCallAt?: Date;
+  /** Tag: set first when falling back, so a crash mid-way finishes the fallback instead of sending by tag. */
+  fallback?: TagFallback;
   msgId?: string;
   acceptedAt?: Date;
   finish?: MassFinish;
@@ -59,6 +74,10 @@ const batchSchema = new Schema<BroadcastBatch>(
     clientMsgId: String,
     recipients: { type: [String], default: undefined },
     quotaMonth: String,
+    tagName: String,
+    tagId: Number,
+    tagCallAt: Date,
+    fallback: String,
     msgId: String,
     acceptedAt: Date,
     finish: { type: Schema.Types.Mixed },

@@ -21,6 +21,8 @@ export interface BroadcastDeps {
   templatesDir: string;
   /** The shop name from the reply templates (current after /reload). */
   shopName: () => string;
+  /** Names of the tags rules.yaml mirrors to WeChat (current after /reload): send-by-tag candidates. */
+  syncedTags: () => ReadonlySet<string>;
   limits: PushLimits;
   calls: MassCallLimits;
 }

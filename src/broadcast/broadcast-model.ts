@@ -17,6 +17,8 @@ export interface AudienceNumbers {
   massCalls: number;
   quotaExcluded: number;
   unreachable: number;
+  /** The WeChat tag the mass part goes to in one `sendall` call; absent when it goes by OpenID list. */
+  byTag?: string;
 }
 
 export interface BroadcastSchedule {
@@ -73,6 +75,7 @@ const numbers = {
   massCalls: Number,
   quotaExcluded: Number,
   unreachable: Number,
+  byTag: String,
 };
 
 const broadcastSchema = new Schema<Broadcast>(

@@ -2,7 +2,7 @@
  * PURE: the results of a broadcast from its batches, and the report text the merchant reads
  * (SPEC.md §7: sent, filtered, errors, excluded, unreachable).
  */
-import type { BroadcastBatch } from './broadcast-batch-model.js';
+import type { BroadcastBatch, TagFallback } from './broadcast-batch-model.js';
 import { describeContent } from './broadcast-content.js';
 import type { Broadcast, BroadcastResults, BroadcastState } from './broadcast-model.js';
 
@@ -23,6 +23,9 @@ export function resultsOf(batches: readonly BroadcastBatch[]): BroadcastResults 
       results.customerSent += batch.sent?.length ?? 0;
       results.customerFailed += batch.failed?.length ?? 0;
       continue;
+    }
+    if (batch.state === 'replaced') {
+      continue; // a by-tag batch that fell back: its fans are counted in the OpenID batches after it
     }
     const recipients = batch.recipients?.length ?? 0;
     if (batch.state === 'skipped') {
@@ -58,7 +61,7 @@ const STATE_TEXT: Record<BroadcastState, string> = {
 export function formatReport(broadcast: Broadcast, batches: readonly BroadcastBatch[]): string {
   const r = resultsOf(batches);
   const plan = broadcast.plan ?? broadcast.preview;
-  const mass = batches.filter((b) => b.kind === 'mass');
+  const mass = batches.filter((b) => b.kind !== 'customer' && b.state !== 'replaced');
   const lines = [
     `群发 #${broadcast.number} 报告`,
     `人群：${broadcast.expr}　内容：${describeContent(broadcast.content)}`,
@@ -68,6 +71,10 @@ export function formatReport(broadcast: Broadcast, batches: readonly BroadcastBa
     lines.push(`目标粉丝：${plan.total} 人`);
   }
   lines.push(`客服消息：送达 ${r.customerSent} 人，未送达 ${r.customerFailed} 人`);
+  const way = massWayOf(batches);
+  if (way) {
+    lines.push(way);
+  }
   if (mass.length > 0) {
     const accepted = mass.filter((b) => b.state === 'accepted' || b.state === 'finished').length;
     const finished = mass.filter((b) => b.finish).length;
@@ -78,4 +85,22 @@ export function formatReport(broadcast: Broadcast, batches: readonly BroadcastBa
   lines.push(`本月群发额度已满而排除：${excluded} 人`);
   lines.push(`无法送达（群发至少需 2 人）：${(plan?.unreachable ?? 0) + r.loneAtSend} 人`);
   return lines.join('\n');
+}
+
+const FALLBACK_TEXT: Record<TagFallback, string> = {
+  quota: '发送前有粉丝本月群发额度已满或未到发送间隔',
+  mirror: '发送前标签成员有变动',
+};
+
+/** How the mass part went out — by tag or by OpenID list — and the mass-send calls it uses. */
+function massWayOf(batches: readonly BroadcastBatch[]): string | null {
+  const tag = batches.find((b) => b.kind === 'tag');
+  const calls = batches.filter((b) => b.kind === 'mass' && b.state !== 'skipped').length;
+  if (tag && tag.state !== 'replaced' && tag.state !== 'skipped') {
+    return `群发方式：按标签「${tag.tagName}」群发，1 次群发调用`;
+  }
+  if (tag?.fallback) {
+    return `群发方式：按名单群发，${calls} 次群发调用（原计划按标签「${tag.tagName}」群发，因${FALLBACK_TEXT[tag.fallback]}改为按名单）`;
+  }
+  return calls > 0 ? `群发方式：按名单群发，${calls} 次群发调用` : null;
 }

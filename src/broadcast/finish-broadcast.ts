@@ -51,7 +51,7 @@ async function sendReport(deps: BroadcastDeps, broadcast: Broadcast, text: strin
 /** Records WeChat's result for the batch with `msgId`; returns its broadcast number, or null if it is not ours. */
 export async function recordMassFinish(deps: BroadcastDeps, msgId: string, finish: MassFinish): Promise<number | null> {
   const batch = await getBroadcastBatchModel(deps.connection)
-    .findOneAndUpdate({ msgId, kind: 'mass' }, { $set: { state: 'finished', finish } }, { returnDocument: 'after' })
+    .findOneAndUpdate({ msgId, kind: { $in: ['mass', 'tag'] } }, { $set: { state: 'finished', finish } }, { returnDocument: 'after' })
     .lean();
   return batch ? batch.broadcast : null;
 }

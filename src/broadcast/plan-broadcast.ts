@@ -3,6 +3,7 @@
  * only) and when sending starts (the plan is then written as batches, the unit of resuming).
  */
 import type { Types } from 'mongoose';
+import { parseSegment } from '../segments/parse-segment.js';
 import { audienceFilterOf, loadAudience } from './audience.js';
 import { clientMsgIdOf, getBroadcastBatchModel, type BroadcastBatch } from './broadcast-batch-model.js';
 import { massBodyOf, replyOf } from './broadcast-content.js';
@@ -10,6 +11,8 @@ import type { BroadcastDeps } from './broadcast-deps.js';
 import type { AudienceNumbers, Broadcast } from './broadcast-model.js';
 import { loadBroadcastTemplates, resolveContent } from './broadcast-templates.js';
 import { planDelivery, type DeliveryPlan, type PlanFan } from './plan-delivery.js';
+import { readTagMirror, wechatTagIdOf } from './tag-mirror.js';
+import { decideTagSend, singleTagOf, toTagPlan, type TagSendDecision } from './tag-send.js';
 import { monthKeyIn } from './zoned-time.js';
 
 export interface BroadcastPlan {
@@ -19,6 +22,10 @@ export interface BroadcastPlan {
   bodies: Map<string, Record<string, unknown>>;
   /** The fan document `_id` of every planned openid. */
   fanIds: Map<string, Types.ObjectId>;
+  /** By tag or by OpenID list, and why (the preview explains a single-tag segment sent by list). */
+  tagSend: TagSendDecision;
+  /** Calls the OpenID plan would use (what sending by tag saves). */
+  openIdCalls: number;
 }
 
 /** Loads the audience, renders the content per fan and runs the planner. */
@@ -41,7 +48,7 @@ export async function planBroadcast(
     }
     return { openId: fan.openId, csWindow: fan.csWindow, massPushes: fan.massPushes, variant };
   });
-  const plan = planDelivery(planFans, {
+  const openIdPlan = planDelivery(planFans, {
     now,
     month: monthKeyIn(now, deps.timezone),
     monthlyLimit: deps.limits.monthly,
@@ -50,7 +57,28 @@ export async function planBroadcast(
     batchSize: deps.limits.batchSize,
     customerService: canGoByCustomerService(broadcast.content),
   });
-  return { plan, bodies, fanIds, numbers: numbersOf(plan) };
+  const tagSend = await chooseTagSend(deps, broadcast, openIdPlan);
+  const plan = tagSend.byTag ? toTagPlan(openIdPlan, tagSend) : openIdPlan;
+  return { plan, bodies, fanIds, numbers: numbersOf(plan), tagSend, openIdCalls: openIdPlan.batches.length };
+}
+
+/** The by-tag decision, reading the tag's WeChat id and members only when they can matter. */
+async function chooseTagSend(
+  deps: BroadcastDeps,
+  broadcast: Pick<Broadcast, 'expr' | 'system'>,
+  plan: DeliveryPlan,
+): Promise<TagSendDecision> {
+  const segment = broadcast.system ? null : parseSegment(broadcast.expr);
+  const name = singleTagOf(segment);
+  const syncedTags = deps.syncedTags();
+  const tagId = name !== null && syncedTags.has(name) ? await wechatTagIdOf(deps.connection, name) : undefined;
+  const input = { segment, syncedTags, tagId, plan, mirror: undefined };
+  const first = decideTagSend(input);
+  // Everything else allows it: only now is the scan over the tag's members worth its cost.
+  if (first.byTag || first.reason !== 'mirror' || name === null) {
+    return first;
+  }
+  return decideTagSend({ ...input, mirror: await readTagMirror(deps.connection, name) });
 }
 
 /** The numbers shown in previews and reports. */
@@ -63,6 +91,7 @@ export function numbersOf(plan: DeliveryPlan): AudienceNumbers {
     massCalls: plan.batches.length,
     quotaExcluded: plan.quotaExcluded.length,
     unreachable: plan.unreachable.length,
+    ...(plan.batches[0]?.tag ? { byTag: plan.batches[0].tag.name } : {}),
   };
 }
 
@@ -73,7 +102,8 @@ function canGoByCustomerService(content: Broadcast['content']): boolean {
 
 /**
  * Replaces any half-written plan of this broadcast with `planned` batches: index 0 is the
- * customer-service batch, 1… the mass batches. Only called before anything was sent.
+ * customer-service batch, 1… the mass batches (one `tag` batch when it goes by tag). Only
+ * called before anything was sent.
  */
 export async function storeBatches(
   deps: BroadcastDeps,
@@ -99,12 +129,13 @@ export async function storeBatches(
     docs.push({
       broadcast: broadcast.number,
       index: i + 1,
-      kind: 'mass',
+      kind: batch.tag ? 'tag' : 'mass',
       state: 'planned',
       openIds: batch.openIds,
       fanIds: batch.openIds.map((openId) => planned.fanIds.get(openId)!),
       body: planned.bodies.get(batch.variant)!,
       clientMsgId: clientMsgIdOf(broadcast._id.toHexString(), i + 1),
+      ...(batch.tag ? { tagName: batch.tag.name, tagId: batch.tag.tagId } : {}),
     });
   });
   // One document at a time: a 10,000-openid batch is ~300 KB, and FerretDB prefers small writes.

@@ -10,6 +10,7 @@ import { failBroadcast, maybeFinishBroadcast } from './finish-broadcast.js';
 import { planBroadcast, storeBatches } from './plan-broadcast.js';
 import { sendCustomerBatch } from './send-customer-batch.js';
 import { sendMassBatch, type StepOutcome } from './send-mass-batch.js';
+import { sendTagBatch } from './send-tag-batch.js';
 
 /** Runs broadcast `number` as far as possible (the job keeps its lock meanwhile; jobs/send-broadcast.ts). */
 export async function runBroadcast(deps: BroadcastDeps, number: number): Promise<StepOutcome> {
@@ -32,12 +33,21 @@ export async function runBroadcast(deps: BroadcastDeps, number: number): Promise
   if (broadcast?.state !== 'sending') {
     return { kind: 'done' };
   }
-  const batches = await getBroadcastBatchModel(deps.connection)
-    .find({ broadcast: number, state: { $in: ['planned', 'reserved'] } })
-    .sort({ index: 1 })
-    .lean();
-  for (const batch of batches) {
-    const outcome = batch.kind === 'customer' ? await sendCustomerBatch(deps, batch, broadcast.content) : await sendMassBatch(deps, batch);
+  const batchModel = getBroadcastBatchModel(deps.connection);
+  // One unfinished batch at a time, in index order, read afresh: a by-tag batch that falls
+  // back writes OpenID batches after itself, and this picks them up next.
+  const nextBatch = (fromIndex: number) =>
+    batchModel
+      .findOne({ broadcast: number, state: { $in: ['planned', 'reserved'] }, index: { $gte: fromIndex } })
+      .sort({ index: 1 })
+      .lean();
+  for (let batch = await nextBatch(0); batch; batch = await nextBatch(batch.index + 1)) {
+    const outcome =
+      batch.kind === 'customer'
+        ? await sendCustomerBatch(deps, batch, broadcast.content)
+        : batch.kind === 'tag'
+          ? await sendTagBatch(deps, batch, String(broadcast._id))
+          : await sendMassBatch(deps, batch);
     if (outcome.kind === 'wait') {
       deps.logger.warn({ broadcast: number, batch: batch.index, retryAt: outcome.retryAt, reason: outcome.reason }, 'broadcast paused');
       return outcome;

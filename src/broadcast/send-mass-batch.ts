@@ -1,6 +1,7 @@
 /**
  * Command: moves one mass batch forward — reserve the fans' quota and freeze the recipients,
- * then one `mass/send` call with the batch's `clientmsgid` (WECHAT.md §6.3, §6.5). Every step
+ * then one `mass/send` call with the batch's `clientmsgid` (WECHAT.md §6.3, §6.5); the call
+ * itself is shared with the by-tag batch (send-tag-batch.ts). Every step
  * is recorded before the next, and the call is safe to repeat: after a crash the same
  * clientmsgid gets 45065 with the original msg_id, which counts as success.
  */
@@ -15,13 +16,12 @@ import { monthKeyIn } from './zoned-time.js';
 /** Continue, wait (rate limits, quota, transient errors) or stop the broadcast (WeChat refused it). */
 export type StepOutcome = { kind: 'done' } | { kind: 'wait'; retryAt: Date; reason: string } | { kind: 'abort'; error: string };
 
-type Batch = BroadcastBatch & { _id: unknown };
+export type Batch = BroadcastBatch & { _id: unknown };
 
 const RETRY_LATER = new Set([-1, 45011, 45066]);
 
 /** Advances `batch` (state planned or reserved) as far as it can go now. */
 export async function sendMassBatch(deps: BroadcastDeps, batch: Batch): Promise<StepOutcome> {
-  const batches = getBroadcastBatchModel(deps.connection);
   let current = batch;
   if (current.state === 'planned') {
     const reserved = await reserve(deps, current);
@@ -30,6 +30,21 @@ export async function sendMassBatch(deps: BroadcastDeps, batch: Batch): Promise<
     }
     current = reserved;
   }
+  return submitMassCall(deps, current, '/cgi-bin/message/mass/send', { touser: current.recipients });
+}
+
+/**
+ * One mass-send call for a reserved batch, within the per-minute and per-day call limits,
+ * with the batch's clientmsgid; records `accepted` (45065 included). `beforeCall` runs once
+ * the call is certain to be made (the by-tag batch marks itself committed there).
+ */
+export async function submitMassCall(
+  deps: BroadcastDeps,
+  current: Batch,
+  path: '/cgi-bin/message/mass/send' | '/cgi-bin/message/mass/sendall',
+  audience: Record<string, unknown>,
+  beforeCall?: () => Promise<void>,
+): Promise<StepOutcome> {
   const now = deps.clock.now();
   const budget = await takeMassCall({
     connection: deps.connection,
@@ -41,10 +56,11 @@ export async function sendMassBatch(deps: BroadcastDeps, batch: Batch): Promise<
   if (!budget.ok) {
     return { kind: 'wait', retryAt: budget.retryAt, reason: budget.reason === 'daily' ? 'daily_limit' : 'minute_limit' };
   }
-  const body = { touser: current.recipients, ...current.body, clientmsgid: current.clientMsgId };
+  await beforeCall?.();
+  const body = { ...audience, ...current.body, clientmsgid: current.clientMsgId };
   let msgId: string | undefined;
   try {
-    const answer = await deps.api.post('/cgi-bin/message/mass/send', body, { idempotent: true });
+    const answer = await deps.api.post(path, body, { idempotent: true });
     msgId = answer['msg_id'] === undefined ? undefined : String(answer['msg_id']);
   } catch (error) {
     const outcome = await settleFailure(deps, current, error);
@@ -56,12 +72,28 @@ export async function sendMassBatch(deps: BroadcastDeps, batch: Batch): Promise<
     msgId = existing === undefined ? undefined : String(existing);
     deps.logger.info({ clientMsgId: current.clientMsgId, msgId }, 'mass batch already sent (45065); counted as accepted');
   }
-  await batches.updateOne({ _id: current._id }, { $set: { state: 'accepted', msgId, acceptedAt: deps.clock.now() } });
+  await getBroadcastBatchModel(deps.connection).updateOne(
+    { _id: current._id },
+    { $set: { state: 'accepted', msgId, acceptedAt: deps.clock.now() } },
+  );
   return { kind: 'done' };
 }
 
 /** Counts the push for admissible fans and freezes them as the recipients. */
 async function reserve(deps: BroadcastDeps, batch: Batch): Promise<Batch> {
+  const { recipients, month } = await reserveBatchQuota(deps, batch);
+  const enough = recipients.length >= MASS_BATCH_MIN;
+  if (!enough) {
+    // A lone fan cannot be mass-sent: give the push back and report the fan unreachable.
+    await releaseMassQuota({ connection: deps.connection, clock: deps.clock, batchKey: batch.clientMsgId!, month });
+  }
+  const state = enough ? 'reserved' : 'skipped';
+  await getBroadcastBatchModel(deps.connection).updateOne({ _id: batch._id }, { $set: { state, recipients, quotaMonth: month } });
+  return { ...batch, state, recipients, quotaMonth: month };
+}
+
+/** Counts the push of `batch` for each of its fans still admissible (mass-quota.ts); returns who was admitted. */
+export async function reserveBatchQuota(deps: BroadcastDeps, batch: Batch): Promise<{ recipients: string[]; month: string }> {
   const now = deps.clock.now();
   const month = monthKeyIn(now, deps.timezone);
   const fanIds = batch.fanIds ?? [];
@@ -78,14 +110,7 @@ async function reserve(deps: BroadcastDeps, batch: Batch): Promise<Batch> {
     limit: deps.limits.monthly,
     minGapMs: deps.limits.minGapMs,
   });
-  const enough = recipients.length >= MASS_BATCH_MIN;
-  if (!enough) {
-    // A lone fan cannot be mass-sent: give the push back and report the fan unreachable.
-    await releaseMassQuota({ connection: deps.connection, clock: deps.clock, batchKey: batch.clientMsgId!, month });
-  }
-  const state = enough ? 'reserved' : 'skipped';
-  await getBroadcastBatchModel(deps.connection).updateOne({ _id: batch._id }, { $set: { state, recipients, quotaMonth: month } });
-  return { ...batch, state, recipients, quotaMonth: month };
+  return { recipients, month };
 }
 
 /** Null for 45065 (success); otherwise what to do about the failure. */

@@ -9,7 +9,8 @@ import { getBroadcastModel, nextBroadcastNumber, type Broadcast } from '../../br
 import { loadBroadcastTemplates, resolveContent } from '../../broadcast/broadcast-templates.js';
 import { describeAudience } from '../../broadcast/describe-audience.js';
 import { massCallsToday } from '../../broadcast/mass-call-log.js';
-import { planBroadcast } from '../../broadcast/plan-broadcast.js';
+import { planBroadcast, type BroadcastPlan } from '../../broadcast/plan-broadcast.js';
+import { describeTagRefusal } from '../../broadcast/tag-send.js';
 import { parseSegment, SegmentSyntaxError } from '../../segments/parse-segment.js';
 import { formatSegment } from '../../segments/segment-ast.js';
 import { replyUsage, type CommandContext, type CommandDefinition } from '../command.js';
@@ -48,7 +49,7 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
           `模板「${parsed.content.name}」不存在，可用：${[...templates.keys()].join('、') || '（无）'}`,
         );
       }
-      const draft = await createDraft(deps, command, expr, parsed.content);
+      const { draft, planned } = await createDraft(deps, command, expr, parsed.content);
       const previewNote = await sendPreview(deps, command, draft);
       const today = await massCallsToday({ connection: deps.connection, now: deps.clock.now(), timezone: deps.timezone });
       await command.say(
@@ -56,7 +57,8 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
           `草稿 #${draft.number} 已创建`,
           `人群：${expr}`,
           `内容：${describeContent(draft.content)}`,
-          ...describeAudience(draft.preview!, { today, perDay: deps.calls.perDay }),
+          ...describeAudience(draft.preview!, { today, perDay: deps.calls.perDay }, true),
+          ...tagSendLines(planned),
           previewNote,
           `回复 /confirm ${draft.number} 立即发送，/schedule ${draft.number} <时间> 定时，/cancel ${draft.number} 取消。`,
         ].join('\n'),
@@ -67,7 +69,22 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
   return definition;
 }
 
-async function createDraft(deps: BroadcastDeps, command: CommandContext, expr: string, content: Broadcast['content']): Promise<Broadcast> {
+/** What sending by tag saves, or why a single-tag segment still goes by OpenID list. */
+function tagSendLines(planned: BroadcastPlan): string[] {
+  if (planned.tagSend.byTag) {
+    return [`按标签群发只需 1 次群发调用（按名单需 ${planned.openIdCalls} 次），发送前会再次核对标签成员，有变动则改为按名单群发。`];
+  }
+  // Only worth a line when sending by tag would have saved calls.
+  const reason = planned.openIdCalls >= 2 ? describeTagRefusal(planned.tagSend, planned.openIdCalls) : null;
+  return reason ? [`未按标签群发（需 ${planned.openIdCalls} 次调用）：${reason}。`] : [];
+}
+
+async function createDraft(
+  deps: BroadcastDeps,
+  command: CommandContext,
+  expr: string,
+  content: Broadcast['content'],
+): Promise<{ draft: Broadcast; planned: BroadcastPlan }> {
   const planned = await planBroadcast(deps, { expr, content });
   const number = await nextBroadcastNumber(deps.connection);
   const draft: Broadcast = {
@@ -81,7 +98,7 @@ async function createDraft(deps: BroadcastDeps, command: CommandContext, expr: s
     preview: planned.numbers,
   };
   await getBroadcastModel(deps.connection).create(draft);
-  return draft;
+  return { draft, planned };
 }
 
 /** Shows the admin the message as fans will see it (rendered for the admin's own profile). */
