@@ -1,8 +1,8 @@
 /**
  * openid → fan `_id`, remembered per connection. On the hot path the fan is then updated by
- * `_id`: MongoDB serves that from the primary key, and FerretDB 1.24 (SQLite) pushes down
- * only an exact `{ _id }` filter — any other filter, `{ openId }` included, scans the whole
- * collection (measured: ~100 ms per update at 5,000 fans; see bench/). A fan's `_id` never
+ * `_id`: MongoDB serves that from the primary key, and FerretDB 1.24 (SQLite) looks up only an
+ * `_id` equality in an index — any other filter, `{ openId }` included, scans the whole
+ * collection (see fan-id-filter.ts). A fan's `_id` never
  * changes; a deleted fan is noticed by the update matching nothing, and forgotten.
  */
 import type { Connection, Types } from 'mongoose';
@@ -15,6 +15,8 @@ const caches = new WeakMap<Connection, FanIdCache>();
 /** A least-recently-used map of openid → fan `_id`. */
 export class FanIdCache {
   private readonly ids = new Map<string, Types.ObjectId>();
+  /** Lookups in flight, so a burst of one new fan's messages makes one lookup, not fifty. */
+  private readonly loading = new Map<string, Promise<Types.ObjectId>>();
 
   constructor(private readonly maxEntries = MAX_ENTRIES) {}
 
@@ -36,6 +38,24 @@ export class FanIdCache {
       this.ids.set(openId, id);
     }
     return id;
+  }
+
+  /**
+   * The cached id, or the result of `load` — shared by every caller asking for the same openid
+   * while it runs (a fan who sends many messages at once before we knew them). Not cached here:
+   * the caller caches the id once a write by it matched.
+   */
+  async getOrLoad(openId: string, load: () => Promise<Types.ObjectId>): Promise<Types.ObjectId> {
+    const cached = this.get(openId);
+    if (cached !== undefined) {
+      return cached;
+    }
+    let pending = this.loading.get(openId);
+    if (!pending) {
+      pending = load().finally(() => this.loading.delete(openId));
+      this.loading.set(openId, pending);
+    }
+    return pending;
   }
 
   set(openId: string, id: Types.ObjectId): void {

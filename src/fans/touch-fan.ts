@@ -28,7 +28,7 @@ export async function touchFan({ connection, message, now, options }: TouchFanPr
   let id: Types.ObjectId | undefined;
   for (let attempt = 0; attempt < 2 && !fan; attempt += 1) {
     const initial = { ...(update.$set as Record<string, unknown> | undefined), ...(setOnInsert as Record<string, unknown>) };
-    id = cache.get(openId) ?? (await findOrCreateFanId(model, openId, initial));
+    id = await cache.getOrLoad(openId, () => findOrCreateFanId(model, openId, initial));
     fan = await model.findOneAndUpdate({ _id: id }, update as UpdateQuery<Fan>, { returnDocument: 'after' }).lean<Fan>();
     if (fan) {
       cache.set(openId, id);
