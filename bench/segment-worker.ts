@@ -50,6 +50,7 @@ async function run(uri: string, job: SegmentTask): Promise<Record<string, unknow
       }
       case 'plan': {
         // Only what planBroadcast reads: it plans, it sends nothing.
+        const rules = await RuleRegistry.load('templates');
         const deps = {
           connection,
           clock: systemClock,
@@ -57,6 +58,7 @@ async function run(uri: string, job: SegmentTask): Promise<Record<string, unknow
           timezone: TIMEZONE,
           templatesDir: 'templates',
           shopName: () => '小满衣橱',
+          syncedTags: () => rules.syncedTagNames(),
           limits: LIMITS,
         } as Partial<BroadcastDeps>;
         const planned = await planBroadcast(deps as BroadcastDeps, {
