@@ -1,0 +1,144 @@
+/**
+ * Runs fanhook as a real child process (`node --import tsx src/main.ts`), for tests about what
+ * only a process can do: die by SIGKILL with no chance to clean up, and be started again.
+ * Plain `node` rather than the tsx binary, so the pid is fanhook itself and a signal reaches
+ * it directly instead of a wrapper that would leave the real server running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { SimulatedFan } from '../../src/devtools/simulated-fan.js';
+import { TEST_ACCOUNT, TEST_TOKEN } from './harness.js';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+export interface FanhookProcess {
+  readonly child: ChildProcess;
+  /** http://127.0.0.1:<port> the process reported when it started listening. */
+  readonly url: string;
+  readonly callbackUrl: string;
+  /** Resolves when the process has exited, with its exit code or the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything it wrote to stdout and stderr so far, interleaved. */
+  output(): string;
+  /** A simulated fan (or admin) sending signed plaintext callbacks to this process. */
+  fan(openId: string): SimulatedFan;
+  /** Sends `signal` unless the process is gone, and waits for the exit. */
+  kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface FanhookProcessOptions {
+  /** Environment on top of PATH, HOME, NODE_ENV=test, WECHAT_TOKEN=TEST_TOKEN and PORT=0. */
+  env: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+/** Every child still alive, so a vitest worker that exits never leaves a fanhook behind. */
+const alive = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of alive) {
+    child.kill('SIGKILL');
+  }
+});
+
+/** The port from the `fanhook listening` log line (pino JSON on stdout), once it appears. */
+function listeningPort(stdout: string): number | undefined {
+  for (const line of stdout.split('\n')) {
+    if (!line.includes('fanhook listening')) {
+      continue;
+    }
+    try {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      if (entry.msg === 'fanhook listening' && typeof entry.port === 'number') {
+        return entry.port;
+      }
+    } catch {
+      // A partial line: the rest arrives with the next chunk.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Starts fanhook and resolves once it listens (PORT=0: it picks a free port and logs it).
+ * If it exits or does not listen in time, it is killed and the error carries its output.
+ */
+export async function startFanhookProcess(options: FanhookProcessOptions): Promise<FanhookProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'test',
+      WECHAT_TOKEN: TEST_TOKEN,
+      PORT: '0',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  alive.add(child);
+  let stdout = '';
+  let all = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    all += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => (all += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      alive.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  const kill = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
+    }
+    return exited;
+  };
+
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const port = await new Promise<number>((resolve, reject) => {
+    const fail = (why: string) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      void kill('SIGKILL').then(() => reject(new Error(`fanhook process ${why}; its output:\n${all}`)));
+    };
+    const poll = setInterval(() => {
+      const found = listeningPort(stdout);
+      if (found !== undefined) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(found);
+      } else if (child.exitCode !== null || child.signalCode !== null) {
+        fail(`exited (${child.exitCode ?? child.signalCode}) before listening`);
+      }
+    }, 25);
+    const timer = setTimeout(() => fail(`did not listen within ${readyTimeoutMs} ms`), readyTimeoutMs);
+  });
+
+  const url = `http://127.0.0.1:${port}`;
+  const callbackUrl = `${url}/wechat`;
+  return {
+    child,
+    url,
+    callbackUrl,
+    exited,
+    output: () => all,
+    fan: (openId) => new SimulatedFan({ url: callbackUrl, token: TEST_TOKEN, openId, accountId: TEST_ACCOUNT, mode: 'plain' }),
+    kill,
+  };
+}
+
+/** Runs `wait`; if it fails, the error also shows the last output of each process (a timeout is otherwise a riddle). */
+export async function explainedBy<T>(processes: readonly FanhookProcess[], wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    const logs = processes.map((p) => {
+      const state =
+        p.child.exitCode !== null || p.child.signalCode !== null ? `exited ${p.child.exitCode ?? p.child.signalCode}` : 'running';
+      return `--- fanhook pid ${p.child.pid} (${state}), last output:\n${p.output().slice(-6_000)}`;
+    });
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs.join('\n')}`, { cause: error });
+  }
+}
