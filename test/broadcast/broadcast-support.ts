@@ -6,6 +6,8 @@ import type { Connection } from 'mongoose';
 import { getBroadcastBatchModel } from '../../src/broadcast/broadcast-batch-model.js';
 import { getBroadcastModel, type Broadcast, type BroadcastState } from '../../src/broadcast/broadcast-model.js';
 import type { Fan } from '../../src/fans/fan-model.js';
+import type { FakeMassJob } from '../../src/devtools/fake-wechat-api.js';
+import type { SimulatedFan } from '../../src/devtools/simulated-fan.js';
 import type { Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -60,8 +62,13 @@ export async function seedFans(
 
 /** Sends WeChat's MASSSENDJOBFINISH for every mass job the fake accepted (as WeChat's helper account). */
 export async function finishAllMassJobs(app: Harness): Promise<void> {
-  for (const job of app.fake.massJobs()) {
-    await app.fan('mphelper').event('MASSSENDJOBFINISH', {
+  await finishMassJobs(app, app.fake.massJobs());
+}
+
+/** Sends WeChat's MASSSENDJOBFINISH for `jobs` to the instance behind `target` (a harness or a process). */
+export async function finishMassJobs(target: { fan(openId: string): SimulatedFan }, jobs: readonly FakeMassJob[]): Promise<void> {
+  for (const job of jobs) {
+    await target.fan('mphelper').event('MASSSENDJOBFINISH', {
       MsgID: job.msgId,
       Status: 'send success',
       TotalCount: job.openIds.length,

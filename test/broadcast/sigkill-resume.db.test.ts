@@ -16,7 +16,7 @@ import { getFanModel } from '../../src/fans/fan-model.js';
 import { useTestDb } from '../support/db.js';
 import { explainedBy, startFanhookProcess, type FanhookProcess } from '../support/fanhook-process.js';
 import { waitFor } from '../support/wait-for.js';
-import { batchesOf, fanDoc, seedFans, waitForBroadcast } from './broadcast-support.js';
+import { batchesOf, fanDoc, finishMassJobs, seedFans, waitForBroadcast } from './broadcast-support.js';
 
 const db = useTestDb();
 const ADMIN = 'oAdminSigkill';
@@ -206,16 +206,7 @@ describe('a fanhook process killed with SIGKILL mid-broadcast, then restarted', 
     expect(fake.unexpected).toEqual([]);
 
     // WeChat reports each job done; the admin gets one report that adds up.
-    for (const job of jobs) {
-      await second.fan('mphelper').event('MASSSENDJOBFINISH', {
-        MsgID: job.msgId,
-        Status: 'send success',
-        TotalCount: job.openIds.length,
-        FilterCount: job.deliveredTo.length,
-        SentCount: job.deliveredTo.length,
-        ErrorCount: 0,
-      });
-    }
+    await finishMassJobs(second, jobs);
     await explainedBy([second], waitForBroadcast(db.connection, 1, 'finished', 30_000));
     const reports = await explainedBy(
       [second],
