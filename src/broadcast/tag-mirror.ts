@@ -17,8 +17,8 @@ export async function wechatTagIdOf(connection: Connection, name: string): Promi
 
 /**
  * Two passes, each one query: unsubscribed fans are left out because WeChat delivers nothing
- * to them (and drops them from its tags). Plain equality on arrays and `$or` of simple
- * conditions, which FerretDB 1.24 answers like MongoDB.
+ * to them (and drops them from its tags). Plain equality on arrays, which FerretDB 1.24
+ * answers like MongoDB.
  */
 export async function readTagMirror(connection: Connection, name: string): Promise<TagMirror> {
   const fans = getFanModel(connection);
@@ -26,10 +26,7 @@ export async function readTagMirror(connection: Connection, name: string): Promi
   for await (const fan of fans.find({ subscribed: true, syncedTags: name }, { openId: 1 }).lean<{ openId: string }>().cursor()) {
     members.push(fan.openId);
   }
-  const unsettled = await fans.countDocuments({
-    subscribed: true,
-    'tags.name': name,
-    $or: [{ tagsDirty: true }, { unsubscribedAt: { $exists: true } }],
-  });
+  // A fan who unfollowed and came back is dirty until the sync re-tagged them on WeChat.
+  const unsettled = await fans.countDocuments({ subscribed: true, 'tags.name': name, tagsDirty: true });
   return { members, unsettled };
 }

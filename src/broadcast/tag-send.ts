@@ -28,7 +28,8 @@ export interface TagMirror {
   members: readonly string[];
   /**
    * Fans of the segment whose WeChat tags may differ from the record: a tag sync is pending
-   * (`tagsDirty`), or they unfollowed once (WeChat may have dropped their tags meanwhile).
+   * (`tagsDirty`, also set when a fan unfollows or follows again, since WeChat drops the tags of
+   * a fan who leaves).
    */
   unsettled: number;
 }

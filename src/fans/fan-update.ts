@@ -62,8 +62,10 @@ export function buildFanUpdate(message: InboundMessage, now: Date, options: FanU
 function addKindFacts(parts: Parts, message: InboundMessage, now: Date, day: number, options: FanUpdateOptions): void {
   switch (message.kind) {
     case 'subscribe':
-      Object.assign(parts.set, { subscribed: true, subscribedAt: now, activity: 'new' });
+      // WeChat dropped the fan from its tags when they left: the tag sync puts them back.
+      Object.assign(parts.set, { subscribed: true, subscribedAt: now, activity: 'new', tagsDirty: true });
       parts.inc['followCount'] = 1;
+      parts.inc['tagsRev'] = 1;
       parts.push['subscriptionHistory'] = {
         $each: [{ event: 'subscribe', at: now, ...(message.scene ? { scene: message.scene } : {}) }],
         $slice: -MAX_SUBSCRIPTION_HISTORY,
@@ -74,7 +76,11 @@ function addKindFacts(parts: Parts, message: InboundMessage, now: Date, day: num
       }
       return;
     case 'unsubscribe':
-      Object.assign(parts.set, { subscribed: false, unsubscribedAt: now, activity: 'unsubscribed' });
+      // WeChat drops an unfollowed fan from its tags, so the record of them goes too (a by-tag
+      // send relies on it); the tag revision moves so a tag sync already under way cannot
+      // write back the tags it read before the unfollow.
+      Object.assign(parts.set, { subscribed: false, unsubscribedAt: now, activity: 'unsubscribed', syncedTags: [], tagsDirty: true });
+      parts.inc['tagsRev'] = 1;
       parts.push['subscriptionHistory'] = { $each: [{ event: 'unsubscribe', at: now }], $slice: -MAX_SUBSCRIPTION_HISTORY };
       return;
     case 'menu_click':

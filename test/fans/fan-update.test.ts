@@ -19,17 +19,18 @@ describe('buildFanUpdate', () => {
       'a follow via QR records source, history and a follow',
       msg({ kind: 'subscribe', scene: 'store_hz' }),
       {
-        $set: { subscribed: true, subscribedAt: now, activity: 'new', source: 'store_hz' },
-        $inc: { followCount: 1, 'counts.subscribe': 1 },
+        $set: { subscribed: true, subscribedAt: now, activity: 'new', source: 'store_hz', tagsDirty: true },
+        $inc: { followCount: 1, tagsRev: 1, 'counts.subscribe': 1 },
         $push: { subscriptionHistory: { $each: [{ event: 'subscribe', at: now, scene: 'store_hz' }], $slice: -50 } },
         $setOnInsert: { firstSource: 'store_hz' },
       },
     ],
     [
-      'an unfollow records the time and the tier',
+      'an unfollow records the time and the tier, and that WeChat dropped their tags',
       msg({ kind: 'unsubscribe' }),
       {
-        $set: { subscribed: false, unsubscribedAt: now, activity: 'unsubscribed' },
+        $set: { subscribed: false, unsubscribedAt: now, activity: 'unsubscribed', syncedTags: [], tagsDirty: true },
+        $inc: { tagsRev: 1 },
       },
     ],
     [

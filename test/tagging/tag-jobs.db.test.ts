@@ -112,6 +112,26 @@ describe('WeChat tag sync', () => {
     expect(await wechatTagsOf('oSync001')).toEqual([]);
     expect(await fans().findOne({ openId: 'oSync001' }).lean()).toMatchObject({ tagsDirty: false, syncedTags: [] });
   });
+
+  it('forgets the WeChat tags of a fan who unfollows and tags them again when they come back', async () => {
+    const taggedWith = (openId: string) =>
+      app.fake
+        .callsTo('/cgi-bin/tags/members/batchtagging')
+        .filter((c) => (c.body as { openid_list: string[] }).openid_list.includes(openId)).length;
+    await app.fan('oSync002').unfollow();
+    expect(await fans().findOne({ openId: 'oSync002' }).lean()).toMatchObject({ subscribed: false, syncedTags: [], tagsDirty: true });
+    const before = taggedWith('oSync002');
+    await syncWechatTags(deps());
+    // Nothing to call for a fan who left (WeChat refuses them); the record is settled.
+    expect(taggedWith('oSync002')).toBe(before);
+    expect((await fans().findOne({ openId: 'oSync002' }).lean())?.tagsDirty).toBe(false);
+
+    await app.fan('oSync002').follow();
+    expect((await fans().findOne({ openId: 'oSync002' }).lean())?.tagsDirty).toBe(true);
+    await syncWechatTags(deps());
+    expect(taggedWith('oSync002')).toBeGreaterThan(before);
+    expect((await fans().findOne({ openId: 'oSync002' }).lean())?.syncedTags).toContain('杭州门店');
+  });
 });
 
 describe('privacy purge', () => {
