@@ -4,7 +4,7 @@
  */
 import type { Types } from 'mongoose';
 import { parseSegment } from '../segments/parse-segment.js';
-import { audienceFilterOf, loadAudience } from './audience.js';
+import { audienceFilterOf, streamAudience } from './audience.js';
 import { clientMsgIdOf, getBroadcastBatchModel, type BroadcastBatch } from './broadcast-batch-model.js';
 import { massBodyOf, replyOf } from './broadcast-content.js';
 import type { BroadcastDeps } from './broadcast-deps.js';
@@ -34,20 +34,21 @@ export async function planBroadcast(
   broadcast: Pick<Broadcast, 'expr' | 'system' | 'content'>,
 ): Promise<BroadcastPlan> {
   const now = deps.clock.now();
-  const fans = await loadAudience(deps.connection, audienceFilterOf(broadcast, now));
   const templates = await loadBroadcastTemplates(deps.templatesDir);
   const shopName = deps.shopName();
   const bodies = new Map<string, Record<string, unknown>>();
-  const fanIds = new Map(fans.map((fan) => [fan.openId, fan._id] as const));
-  const planFans: PlanFan[] = fans.map((fan) => {
+  const fanIds = new Map<string, Types.ObjectId>();
+  const planFans: PlanFan[] = [];
+  for await (const fan of streamAudience(deps.connection, audienceFilterOf(broadcast, now))) {
     const resolved = resolveContent(broadcast.content, fan, templates, shopName);
     // Only templated text differs per fan; everything else is one variant.
     const variant = broadcast.content.type === 'template' && resolved.type === 'text' ? resolved.text : '';
     if (!bodies.has(variant)) {
       bodies.set(variant, massBodyOf(resolved));
     }
-    return { openId: fan.openId, csWindow: fan.csWindow, massPushes: fan.massPushes, variant };
-  });
+    fanIds.set(fan.openId, fan._id);
+    planFans.push({ openId: fan.openId, csWindow: fan.csWindow, massPushes: fan.massPushes, variant });
+  }
   const openIdPlan = planDelivery(planFans, {
     now,
     month: monthKeyIn(now, deps.timezone),
