@@ -14,7 +14,7 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { withLease } from '../db/lease.js';
-import { chunksOf } from '../db/update-chunks.js';
+import { bulkWriteInChunks } from '../db/update-chunks.js';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
 import type { Clock } from '../lib/clock.js';
 
@@ -61,9 +61,7 @@ export async function reserveMassQuota(props: MassQuotaProps): Promise<string[]>
         writes.push({ updateOne: { filter: { _id: fan.fanId }, update: decision } });
       }
     }
-    for (const chunk of chunksOf(writes)) {
-      await model.bulkWrite(chunk, { ordered: false });
-    }
+    await bulkWriteInChunks(model, writes, { ordered: false });
     return admitted;
   });
 }

@@ -1,3 +1,5 @@
+import type { Model } from 'mongoose';
+
 /**
  * How many updates fanhook puts in one `update` command (a bulkWrite of updateOne/updateMany).
  * Why so few: FerretDB 1.24 keeps the query of every update in a command open until the whole
@@ -16,4 +18,20 @@ export function chunksOf<T>(items: readonly T[], size = UPDATES_PER_COMMAND): T[
     chunks.push(items.slice(start, start + size));
   }
   return chunks;
+}
+
+/**
+ * Runs `ops` on `model` in commands of at most UPDATES_PER_COMMAND, one after another (so an
+ * ordered bulk keeps its order across chunks); returns how many documents were modified.
+ */
+export async function bulkWriteInChunks<T>(
+  model: Model<T>,
+  ops: Parameters<Model<T>['bulkWrite']>[0],
+  options: { ordered: boolean },
+): Promise<number> {
+  let modified = 0;
+  for (const chunk of chunksOf(ops)) {
+    modified += (await model.bulkWrite(chunk, options)).modifiedCount;
+  }
+  return modified;
 }

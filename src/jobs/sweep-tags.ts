@@ -6,7 +6,7 @@
 import type { Agenda } from 'agenda';
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
-import { chunksOf } from '../db/update-chunks.js';
+import { bulkWriteInChunks } from '../db/update-chunks.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { planSweep, type SweepFan } from '../tagging/plan-sweep.js';
@@ -69,11 +69,8 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
       ops.push({ updateOne: { filter: { _id: fan._id }, update } } as AnyBulkWriteOperation<Fan>);
     }
   }
-  let updated = 0;
   // Ordered, chunk after chunk: one fan's $pull must land before its $push.
-  for (const chunk of chunksOf(ops)) {
-    updated += (await model.bulkWrite(chunk, { ordered: true })).modifiedCount;
-  }
+  const updated = await bulkWriteInChunks(model, ops, { ordered: true });
   return { scanned, updated, ms: Math.round(performance.now() - started) };
 }
 

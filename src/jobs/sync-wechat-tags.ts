@@ -7,7 +7,7 @@
 import type { Agenda } from 'agenda';
 import type { Connection } from 'mongoose';
 import { WechatApiError } from '../errors.js';
-import { chunksOf } from '../db/update-chunks.js';
+import { bulkWriteInChunks } from '../db/update-chunks.js';
 import { getFanModel } from '../fans/fan-model.js';
 import type { Logger } from '../lib/logger.js';
 import { ensureWechatTags } from '../tagging/ensure-wechat-tags.js';
@@ -89,9 +89,7 @@ async function syncPage(
       },
     };
   });
-  for (const chunk of chunksOf(ops)) {
-    await getFanModel(deps.connection).bulkWrite(chunk as never, { ordered: false });
-  }
+  await bulkWriteInChunks(getFanModel(deps.connection), ops, { ordered: false });
   for (const pair of refused) {
     result.refused.push(pair.replace('|', ' → '));
   }
