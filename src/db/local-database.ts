@@ -17,9 +17,9 @@ import { silentLogger, type Logger } from '../lib/logger.js';
 export const FERRETDB_VERSION = 'v1.24.1';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 /**
- * Two one-line patches to FerretDB 1.24's SQLite backend, so a lookup by `_id` uses the `_id`
+ * Three small patches to FerretDB 1.24's SQLite backend, so a lookup by `_id` uses the `_id`
  * index instead of scanning the table (200 ms per updateOne at 20,000 documents, 1.5 ms after,
- * flat at 100,000). Both change speed only: every handler filters the returned documents again
+ * flat at 100,000). All change speed only: every handler filters the returned documents again
  * by the whole filter in Go, and the data files are unchanged, so patched and unpatched
  * binaries read each other's files.
  */
@@ -39,9 +39,52 @@ const FERRETDB_PATCHES = [
     from: 'if params.Filter.Len() == 1 {',
     to: 'if params.Filter.Len() >= 1 {',
   },
+  {
+    // `_id: { $in: [...] }` (a broadcast batch reading its fans' quota) scanned the table too:
+    // narrow it by the same index with `IN (...)` when every element is a string or ObjectId.
+    // Anything else (other element types, more than 10,000 ids) keeps the scan.
+    file: path.join('internal', 'backends', 'sqlite', 'collection.go'),
+    from: goLines([
+      '\t\tswitch v.(type) {',
+      '\t\tcase string, types.ObjectID:',
+      '\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)',
+      '\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}',
+      '\t\t}',
+    ]),
+    to: goLines([
+      '\t\tswitch v := v.(type) {',
+      '\t\tcase string, types.ObjectID:',
+      '\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)',
+      '\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}',
+      '\t\tcase *types.Document:',
+      '\t\t\tif in, _ := v.Get("$in"); v.Len() == 1 {',
+      '\t\t\t\tif ids, ok := in.(*types.Array); ok && ids.Len() > 0 && ids.Len() <= 10000 {',
+      '\t\t\t\t\tvar marks []string',
+      '\t\t\t\t\tfor i := 0; i < ids.Len(); i++ {',
+      '\t\t\t\t\t\tswitch id := must.NotFail(ids.Get(i)); id.(type) {',
+      '\t\t\t\t\t\tcase string, types.ObjectID:',
+      '\t\t\t\t\t\t\tmarks = append(marks, "?")',
+      '\t\t\t\t\t\t\targs = append(args, string(must.NotFail(sjson.MarshalSingleValue(id))))',
+      '\t\t\t\t\t\t}',
+      '\t\t\t\t\t}',
+      '\t\t\t\t\tif len(marks) == ids.Len() {',
+      '\t\t\t\t\t\twhereClause = fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, strings.Join(marks, ", "))',
+      '\t\t\t\t\t} else {',
+      '\t\t\t\t\t\targs = nil',
+      '\t\t\t\t\t}',
+      '\t\t\t\t}',
+      '\t\t\t}',
+      '\t\t}',
+    ]),
+  },
 ];
-const FERRETDB_BUILD = `${FERRETDB_VERSION}-sqlite-id-lookups`;
+const FERRETDB_BUILD = `${FERRETDB_VERSION}-sqlite-id-lookups-in`;
 const READY_TIMEOUT_MS = 30_000;
+
+/** Go source lines joined as they appear in the file (tabs are written as `\t`). */
+function goLines(lines: string[]): string {
+  return lines.join('\n');
+}
 const STOP_GRACE_MS = 5_000;
 const OUTPUT_TAIL_CHARS = 4_000;
 
@@ -111,7 +154,11 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     ];
   }
 
-  const server = spawnWatched(command);
+  // FerretDB decodes every document it reads into Go values, and with Go's default GOGC a full
+  // read of 100,000 fans spends about a third of its CPU collecting garbage; GOGC=400 made it
+  // about 20% faster (11.4 s → 9.0 s to count them) for a few MB more memory. An explicit
+  // GOGC in the environment wins.
+  const server = spawnWatched(command, kind === 'ferretdb' ? { GOGC: '400', ...process.env } : process.env);
   // FerretDB 1.x on SQLite runs an update as read-then-write outside a transaction
   // (FerretDB#3040), so parallel `$inc`/`findOneAndUpdate` on one document lose writes.
   // One connection per client makes the server see a client's operations one at a time.
@@ -288,7 +335,7 @@ interface WatchedProcess {
  * group so `stop()` can signal the server and the watchdog together. Everything is unref'd:
  * a forgotten `stop()` never keeps the process alive.
  */
-function spawnWatched(command: string[]): WatchedProcess {
+function spawnWatched(command: string[], env: NodeJS.ProcessEnv = process.env): WatchedProcess {
   const script = [
     '"$@" & server=$!',
     'trap \'kill -TERM "$server" 2>/dev/null\' TERM INT',
@@ -296,7 +343,7 @@ function spawnWatched(command: string[]): WatchedProcess {
     'kill -TERM "$server" 2>/dev/null',
     'wait "$server"',
   ].join('\n');
-  const child = spawn('sh', ['-c', script, 'sh', ...command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', script, 'sh', ...command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);

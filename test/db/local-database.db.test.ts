@@ -1,4 +1,4 @@
-import mongoose, { Schema } from 'mongoose';
+import mongoose, { Schema, Types } from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestDb } from '../support/db.js';
 
@@ -37,6 +37,25 @@ describe('local database', () => {
 
     await expect(duplicate).rejects.toMatchObject({ code: 11000 });
     expect(await Seen.countDocuments()).toBe(1);
+  });
+
+  it('should find exactly the documents an _id $in names, honouring the other conditions', async () => {
+    // Broadcast quota reservation reads its fans this way (fanhook's FerretDB build narrows it
+    // by the _id index); the answer must be the same as a full scan's.
+    const fans = db.connection.collection<{ _id: Types.ObjectId | string; n: number; on: boolean }>('in_lookups');
+    const ids = Array.from({ length: 30 }, () => new Types.ObjectId());
+    await fans.insertMany(ids.map((_id, n) => ({ _id, n, on: n % 2 === 0 })));
+    await fans.insertOne({ _id: 'text-id', n: 99, on: true });
+    const gone = new Types.ObjectId();
+    const numbers = async (filter: Record<string, unknown>): Promise<number[]> =>
+      (await fans.find(filter).toArray()).map((doc) => doc.n).sort((a, b) => a - b);
+
+    expect(await numbers({ _id: { $in: [ids[3], ids[7], gone, ids[20]] } })).toEqual([3, 7, 20]);
+    expect(await numbers({ _id: { $in: [ids[3], ids[4], ids[7]] }, on: true })).toEqual([4]);
+    expect(await numbers({ _id: { $in: [ids[1], 'text-id'] } })).toEqual([1, 99]);
+    // An element of another type: matched as MongoDB matches it (nothing has a numeric _id).
+    expect(await numbers({ _id: { $in: [ids[2], 5] } })).toEqual([2]);
+    expect(await numbers({ _id: { $in: [] } })).toEqual([]);
   });
 
   it('should apply every update when one connection sends 20 $inc to a document in parallel', async () => {
