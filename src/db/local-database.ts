@@ -158,7 +158,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
   // read of 100,000 fans spends about a third of its CPU collecting garbage; GOGC=400 made it
   // about 20% faster (11.4 s → 9.0 s to count them) for a few MB more memory. An explicit
   // GOGC in the environment wins.
-  const server = spawnWatched(command, kind === 'ferretdb' ? { GOGC: '400', ...process.env } : process.env);
+  const server = spawnWatched(command, kind === 'ferretdb' ? { GOGC: '400' } : {});
   // FerretDB 1.x on SQLite runs an update as read-then-write outside a transaction
   // (FerretDB#3040), so parallel `$inc`/`findOneAndUpdate` on one document lose writes.
   // One connection per client makes the server see a client's operations one at a time.
@@ -335,15 +335,17 @@ interface WatchedProcess {
  * group so `stop()` can signal the server and the watchdog together. Everything is unref'd:
  * a forgotten `stop()` never keeps the process alive.
  */
-function spawnWatched(command: string[], env: NodeJS.ProcessEnv = process.env): WatchedProcess {
+function spawnWatched(command: string[], envDefaults: Record<string, string> = {}): WatchedProcess {
   const script = [
+    // Defaults the environment may override (values are constants of this module).
+    ...Object.entries(envDefaults).map(([name, value]) => `export ${name}="\${${name}:-${value}}"`),
     '"$@" & server=$!',
     'trap \'kill -TERM "$server" 2>/dev/null\' TERM INT',
     'cat >/dev/null',
     'kill -TERM "$server" 2>/dev/null',
     'wait "$server"',
   ].join('\n');
-  const child = spawn('sh', ['-c', script, 'sh', ...command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env });
+  const child = spawn('sh', ['-c', script, 'sh', ...command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
