@@ -11,6 +11,7 @@ import { bulkWriteInChunks } from '../db/update-chunks.js';
 import { getFanModel } from '../fans/fan-model.js';
 import type { Logger } from '../lib/logger.js';
 import { ensureWechatTags } from '../tagging/ensure-wechat-tags.js';
+import { forgetWechatTag } from '../tagging/forget-wechat-tag.js';
 import { planTagSync, type SyncFan } from '../tagging/plan-tag-sync.js';
 import type { RuleRegistry } from '../tagging/rule-registry.js';
 import type { WechatApiClient } from '../wechat/api-client.js';
@@ -35,6 +36,8 @@ export interface SyncWechatTagsResult {
 
 /** Errcodes that refuse one openid of a batch: retry the batch one by one to find it. */
 const PER_FAN_ERRORS = new Set([45059, 40003]);
+/** The tag id is not (or no longer) the account's. */
+const INVALID_TAG_ID = 45159;
 
 /** Syncs every dirty fan; returns counts. */
 export async function syncWechatTags(deps: SyncWechatTagsDeps): Promise<SyncWechatTagsResult> {
@@ -73,7 +76,7 @@ async function syncPage(
   ] as const) {
     for (const [name, batches] of groups) {
       for (const openIds of batches) {
-        for (const openId of await callBatch(deps, result, path, ids.get(name)!, openIds)) {
+        for (const openId of await callForTag(deps, result, path, ids, name, openIds)) {
           refused.add(`${openId}|${name}`);
         }
       }
@@ -99,6 +102,34 @@ async function syncPage(
       'WeChat refused some tag assignments (tag limit or invalid openid)',
     );
   }
+}
+
+/**
+ * One batch call for tag `name`. When WeChat says the tag id is invalid, the tag was deleted in
+ * the MP backend (with its members): fanhook forgets it (which marks its recorded fans for
+ * re-tagging), creates it again and tags the batch there; an untag has nothing left to do.
+ * Without this, one deleted tag would fail every sync from then on.
+ */
+async function callForTag(
+  deps: SyncWechatTagsDeps,
+  result: SyncWechatTagsResult,
+  path: string,
+  ids: Map<string, number>,
+  name: string,
+  openIds: string[],
+): Promise<string[]> {
+  try {
+    return await callBatch(deps, result, path, ids.get(name)!, openIds);
+  } catch (error) {
+    if (!(error instanceof WechatApiError) || error.errcode !== INVALID_TAG_ID) {
+      throw error;
+    }
+  }
+  const marked = await forgetWechatTag(deps.connection, name, ids.get(name)!);
+  deps.logger.warn({ tag: name, marked }, 'WeChat tag was deleted outside fanhook: creating it again and re-tagging its fans');
+  const recreated = await ensureWechatTags(deps.connection, deps.api, [name]);
+  ids.set(name, recreated.get(name)!);
+  return path.endsWith('/batchuntagging') ? [] : callBatch(deps, result, path, ids.get(name)!, openIds);
 }
 
 /** One batch call; returns the openids WeChat refused individually. */

@@ -6,6 +6,7 @@
 import type { Connection } from 'mongoose';
 import { WechatApiError } from '../errors.js';
 import type { WechatApiClient } from '../wechat/api-client.js';
+import { listWechatTags } from './wechat-tag-list.js';
 import { getWechatTagModel } from './wechat-tag-model.js';
 
 const TAG_NAME_EXISTS = 45157;
@@ -36,8 +37,7 @@ async function createOrAdopt(api: WechatApiClient, name: string): Promise<number
       throw error;
     }
   }
-  const { tags } = await api.get<{ tags: { id: number; name: string }[] }>('/cgi-bin/tags/get', { idempotent: true });
-  const existing = tags.find((tag) => tag.name === name);
+  const existing = (await listWechatTags(api)).find((tag) => tag.name === name);
   if (!existing) {
     throw new Error(`WeChat says tag "${name}" exists but tags/get does not list it`);
   }
