@@ -90,6 +90,8 @@ export function formatReport(broadcast: Broadcast, batches: readonly BroadcastBa
 const FALLBACK_TEXT: Record<TagFallback, string> = {
   quota: '发送前有粉丝本月群发额度已满或未到发送间隔',
   mirror: '发送前标签成员有变动',
+  wechat_count: '微信公众平台上该标签的人数与记录不符（可能有人在后台手动改过标签）',
+  wechat_deleted: '该标签已在微信公众平台被删除（fanhook 会重新创建并同步）',
 };
 
 /** How the mass part went out — by tag or by OpenID list — and the mass-send calls it uses. */

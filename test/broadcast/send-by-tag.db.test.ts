@@ -86,7 +86,10 @@ beforeAll(async () => {
   await cp('templates', templatesDir, { recursive: true });
   const rulesFile = path.join(templatesDir, 'rules.yaml');
   const rules = await readFile(rulesFile, 'utf8');
-  await writeFile(rulesFile, rules.replace(/^tags:\n/m, 'tags:\n  - { name: vip, sync: true }\n  - { name: gold, sync: true }\n'));
+  await writeFile(
+    rulesFile,
+    rules.replace(/^tags:\n/m, 'tags:\n  - { name: vip, sync: true }\n  - { name: gold, sync: true }\n  - { name: silver, sync: true }\n'),
+  );
   app = await startHarness({
     dbUri: db.uri,
     // Batches of 10: by OpenID list the 25 fans of a tag would take 3 calls.
@@ -97,6 +100,7 @@ beforeAll(async () => {
     fanDoc(ADMIN, now),
     ...openIds('oVip').map((id) => fanDoc(id, now, tagged('vip') as Partial<Fan>)),
     ...openIds('oGold').map((id) => fanDoc(id, now, tagged('gold') as Partial<Fan>)),
+    ...openIds('oSilver').map((id) => fanDoc(id, now, tagged('silver') as Partial<Fan>)),
   ]);
   await syncTags();
   await app.fan(ADMIN).sendText('你好');
@@ -232,5 +236,75 @@ describe('a by-tag send is never sent twice', () => {
     expect(await batches.findOne({ broadcast: number, index: 1 }).lean()).toMatchObject({ state: 'accepted', msgId: accepted!.msgId });
     expect(await batches.countDocuments({ broadcast: number })).toBe(1);
     expect(await pushesOf([...openIds('oGold'), 'oGoldNew'])).toEqual(Array(26).fill(3).fill(1, 25));
+  });
+});
+
+describe('changes made by hand in the MP backend', () => {
+  /** What the merchant does in the MP backend, through the same API the backend uses. */
+  const byHand = (path: string, body: Record<string, unknown>) => app.fanhook.api.post(path, body);
+  const silverJobs = (text: string) => app.fake.massJobs().filter((job) => JSON.stringify(job.content).includes(text));
+
+  it('goes by OpenID list when WeChat counts a fan on the tag that fanhook never tagged', async () => {
+    const silverId = await tagIdOf('silver');
+    await byHand('/cgi-bin/tags/members/batchtagging', { openid_list: [ADMIN], tagid: silverId });
+    const { number, planned } = await planOnly('tag:silver', '银卡专享');
+    expect(planned.numbers).toMatchObject({ byTag: 'silver', mass: 25 });
+
+    await runBroadcast(app.fanhook.broadcast, number);
+
+    const batches = await batchesOf(app.connection, number);
+    expect(batches[0]).toMatchObject({ kind: 'tag', state: 'replaced', fallback: 'wechat_count' });
+    const jobs = silverJobs('银卡专享');
+    expect(jobs.map((job) => job.endpoint)).toEqual(['send', 'send', 'send']);
+    expect(jobs.flatMap((job) => job.deliveredTo).sort()).toEqual(openIds('oSilver'));
+    expect(await pushesOf([ADMIN, ...openIds('oSilver')])).toEqual([0, ...Array(25).fill(1)]);
+    expect(await reportOf(number)).toContain('人数与记录不符');
+    await byHand('/cgi-bin/tags/members/batchuntagging', { openid_list: [ADMIN], tagid: silverId });
+  });
+
+  it('goes by OpenID list when the tag was deleted, then the sync creates it again with every member', async () => {
+    const oldId = await tagIdOf('silver');
+    await byHand('/cgi-bin/tags/delete', { tag: { id: oldId } });
+    const { number, planned } = await planOnly('tag:silver', '银卡第二波');
+    expect(planned.numbers.byTag).toBe('silver');
+
+    await runBroadcast(app.fanhook.broadcast, number);
+
+    expect((await batchesOf(app.connection, number))[0]).toMatchObject({ state: 'replaced', fallback: 'wechat_deleted' });
+    expect(
+      silverJobs('银卡第二波')
+        .flatMap((job) => job.deliveredTo)
+        .sort(),
+    ).toEqual(openIds('oSilver'));
+    expect(await reportOf(number)).toContain('该标签已在微信公众平台被删除');
+    // Forgotten, and its fans marked for the sync, which re-creates the tag and re-tags them.
+    expect(await tagIdOf('silver')).toBeUndefined();
+    await syncTags();
+    const newId = await tagIdOf('silver');
+    expect(newId).toBeDefined();
+    expect(newId).not.toBe(oldId);
+    const { tags } = await app.fanhook.api.get<{ tags: Array<{ id: number; count: number }> }>('/cgi-bin/tags/get');
+    expect(tags.find((tag) => tag.id === newId)?.count).toBe(25);
+  });
+
+  it('keeps the tag sync going when the tag is deleted while fanhook still has its id', async () => {
+    const oldId = await tagIdOf('silver');
+    await byHand('/cgi-bin/tags/delete', { tag: { id: oldId } });
+    await getFanModel(app.connection).insertMany([fanDoc('oSilverNew', now)]);
+    await applyTagChanges({
+      connection: app.connection,
+      openId: 'oSilverNew',
+      add: [{ name: 'silver', source: 'manual', by: ADMIN }],
+      now,
+    });
+
+    await syncTags(); // meets 45159 on the old id: forgets it, creates the tag again
+    await syncTags(); // re-tags the 25 fans the first run marked
+
+    const newId = await tagIdOf('silver');
+    expect(newId).not.toBe(oldId);
+    const { tags } = await app.fanhook.api.get<{ tags: Array<{ id: number; count: number }> }>('/cgi-bin/tags/get');
+    expect(tags.find((tag) => tag.id === newId)?.count).toBe(26);
+    expect(await getFanModel(app.connection).countDocuments({ tagsDirty: true })).toBe(0);
   });
 });
