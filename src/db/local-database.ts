@@ -144,7 +144,11 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
       binary,
       '--handler=sqlite',
       // FerretDB wants a URI whose path is a directory, hence the trailing slash.
-      `--sqlite-url=file:${dir}/`,
+      // synchronous(normal): in WAL mode a commit is durable when the process dies and may be
+      // lost only with the machine (power loss) — the durability MongoDB's default write
+      // concern gives (journal flushed every 100 ms) — and a write costs about a third less
+      // (no fsync per commit: 50 updates by _id in one command 0.52 → 0.32 ms each).
+      `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
       `--state-dir=${dir}`,
       `--listen-addr=${address}`,
       // Its debug HTTP server defaults to a fixed port (8088) and would collide between instances.
