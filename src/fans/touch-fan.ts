@@ -2,13 +2,14 @@
  * Command: applies an inbound message to its fan (creating the fan on first contact) and
  * returns the updated document. The update itself is `buildFanUpdate` (one atomic update);
  * this file decides how it reaches the database: by `_id` (see fan-id-cache.ts), so the hot
- * path never scans the fans collection on FerretDB.
+ * path never scans the fans collection on FerretDB, and grouped with the other messages'
+ * updates under load (fan-writes.ts).
  */
-import type { Connection, Model, Types, UpdateQuery } from 'mongoose';
-import { isDuplicateKeyError } from '../db/model.js';
+import type { Connection, Types, UpdateQuery } from 'mongoose';
 import type { InboundMessage } from '../wechat/inbound.js';
 import { FanIdCache } from './fan-id-cache.js';
 import { getFanModel, type Fan } from './fan-model.js';
+import { FanWrites } from './fan-writes.js';
 import { buildFanUpdate, type FanUpdateOptions } from './fan-update.js';
 
 export interface TouchFanProps {
@@ -28,8 +29,8 @@ export async function touchFan({ connection, message, now, options }: TouchFanPr
   let id: Types.ObjectId | undefined;
   for (let attempt = 0; attempt < 2 && !fan; attempt += 1) {
     const initial = { ...(update.$set as Record<string, unknown> | undefined), ...(setOnInsert as Record<string, unknown>) };
-    id = await cache.getOrLoad(openId, () => findOrCreateFanId(model, openId, initial));
-    fan = await model.findOneAndUpdate({ _id: id }, update as UpdateQuery<Fan>, { returnDocument: 'after' }).lean<Fan>();
+    id = await cache.getOrLoad(openId, () => findOrCreateFanId(connection, openId, initial));
+    fan = await FanWrites.of(connection).apply(id, update as UpdateQuery<Fan>);
     if (fan) {
       cache.set(openId, id);
     } else {
@@ -56,18 +57,15 @@ export async function touchFan({ connection, message, now, options }: TouchFanPr
  * and the unique openid index answers "exists" without a scan; only a fan this process has
  * not seen yet costs a lookup by openid.
  */
-async function findOrCreateFanId(model: Model<Fan>, openId: string, initial: Record<string, unknown>): Promise<Types.ObjectId> {
+async function findOrCreateFanId(connection: Connection, openId: string, initial: Record<string, unknown>): Promise<Types.ObjectId> {
+  const model = getFanModel(connection);
   const doc = new model({ openId });
   for (const [path, value] of Object.entries(initial)) {
     doc.set(path, value);
   }
-  try {
-    await doc.save();
+  await doc.validate();
+  if ((await FanWrites.of(connection).insert(doc.toObject())) === 'inserted') {
     return doc._id as Types.ObjectId;
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) {
-      throw error;
-    }
   }
   const existing = await model.findOne({ openId }, { _id: 1 }).lean();
   if (!existing) {

@@ -5,29 +5,13 @@
  */
 import type { Collection, Document } from 'mongodb';
 import { UPDATES_PER_COMMAND } from '../db/update-chunks.js';
+import { writeErrorsOf } from '../db/write-errors.js';
 import type { Types } from 'mongoose';
 
 /** A completion: the fields to set on the interaction `id` (its lease is removed). */
 export interface InteractionUpdate {
   id: Types.ObjectId;
   set: Record<string, unknown>;
-}
-
-interface WriteErrorLike {
-  index: number;
-  code?: number;
-  errmsg?: string;
-}
-
-/**
- * The per-document errors of a bulk write error, or undefined for any other error. The driver
- * also wraps a network error in a bulk write error with an empty list: that is a failure of
- * the whole batch, not a success of every document.
- */
-function writeErrorsOf(error: unknown): WriteErrorLike[] | undefined {
-  const found = (error as { writeErrors?: WriteErrorLike | WriteErrorLike[] } | null)?.writeErrors;
-  const list = found === undefined ? [] : Array.isArray(found) ? found : [found];
-  return list.length > 0 ? list : undefined;
 }
 
 /** Inserts `docs`; each result says whether the unique dedupeKey refused it as a duplicate. */
