@@ -67,20 +67,28 @@ export async function applyRules({ connection, rules, fan, message, now }: Apply
     set[`attributes.${key}`] = value;
   }
   view = { ...view, attributes: { ...view.attributes, ...outcome.setAttributes } };
+  const tagsChange = outcome.add.length > 0 || outcome.remove.length > 0;
+  const hasInc = Object.keys(inc).length > 0;
+  // One write when possible: the tag change carries the fields to set (a follow through a
+  // store's QR code tags the fan and sets its store in one update, not two).
+  const setWithTags = tagsChange && !hasInc;
   const writes: Promise<unknown>[] = [];
-  if (Object.keys(set).length > 0 || Object.keys(inc).length > 0) {
+  if (!setWithTags && (Object.keys(set).length > 0 || hasInc)) {
     writes.push(
       getFanModel(connection).updateOne(
         { openId: fan.openId },
-        { ...(Object.keys(set).length > 0 ? { $set: set } : {}), ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}) },
+        { ...(Object.keys(set).length > 0 ? { $set: set } : {}), ...(hasInc ? { $inc: inc } : {}) },
       ),
     );
   }
-  if (outcome.add.length > 0 || outcome.remove.length > 0) {
+  if (tagsChange) {
+    const extra = setWithTags && Object.keys(set).length > 0 ? { set } : {};
     writes.push(
-      applyTagChanges({ connection, openId: fan.openId, add: outcome.add, remove: outcome.remove, now, fan: view }).then((result) => {
-        view = { ...view, tags: result.tags, tagsDirty: true };
-      }),
+      applyTagChanges({ connection, openId: fan.openId, add: outcome.add, remove: outcome.remove, now, fan: view, ...extra }).then(
+        (result) => {
+          view = { ...view, tags: result.tags, tagsDirty: true };
+        },
+      ),
     );
   }
   await Promise.all(writes);
