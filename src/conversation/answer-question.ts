@@ -5,7 +5,7 @@
  * a keyword reply drops the question for now and lets the keyword reply answer.
  */
 import type { Connection } from 'mongoose';
-import { getFanModel } from '../fans/fan-model.js';
+import { updateFan } from '../fans/update-fan.js';
 import type { FanFlavor } from '../fans/load-fan.js';
 import { applyRules } from '../tagging/auto-tag.js';
 import type { RuleRegistry } from '../tagging/rule-registry.js';
@@ -31,7 +31,6 @@ export function answerQuestion(deps: AnswerQuestionDeps): Middleware<WechatConte
     if (!fan || !pending || ctx.replied || ctx.message.kind !== 'text') {
       return next();
     }
-    const model = getFanModel(deps.connection);
     const { settings, questions } = deps.templates.questions;
     const question = questions.find((candidate) => candidate.key === pending.key);
     const text = ctx.message.content.trim();
@@ -42,30 +41,30 @@ export function answerQuestion(deps: AnswerQuestionDeps): Middleware<WechatConte
     };
     const giveUp = { $unset: { pendingQuestion: 1 }, $addToSet: { skippedQuestions: pending.key } };
     if (!question) {
-      await model.updateOne({ openId: fan.openId }, { $unset: { pendingQuestion: 1 } });
+      await updateFan(deps.connection, fan.openId, { $unset: { pendingQuestion: 1 } });
       return next();
     }
     if (settings.skipWords.some((word) => text.toLowerCase() === word.toLowerCase())) {
-      await model.updateOne({ openId: fan.openId }, giveUp);
+      await updateFan(deps.connection, fan.openId, giveUp);
       return say(settings.skipped);
     }
     const value = parseAnswer(question, text, now);
     if (value !== null) {
-      await model.updateOne({ openId: fan.openId }, { $set: { [`attributes.${question.key}`]: value }, $unset: { pendingQuestion: 1 } });
+      await updateFan(deps.connection, fan.openId, { $set: { [`attributes.${question.key}`]: value }, $unset: { pendingQuestion: 1 } });
       const answered = { ...fan, pendingQuestion: undefined, attributes: { ...fan.attributes, [question.key]: value } };
       ctx.fan = await applyRules({ connection: deps.connection, rules: deps.rules, fan: answered, now });
       return say(question.thanks, value);
     }
     if (findReply(deps.templates.replies, ctx)) {
-      await model.updateOne({ openId: fan.openId }, { $unset: { pendingQuestion: 1 } });
+      await updateFan(deps.connection, fan.openId, { $unset: { pendingQuestion: 1 } });
       ctx.fan = { ...fan, pendingQuestion: undefined };
       return next();
     }
     if (pending.attempts + 1 < settings.maxAttempts) {
-      await model.updateOne({ openId: fan.openId }, { $set: { 'pendingQuestion.attempts': pending.attempts + 1 } });
+      await updateFan(deps.connection, fan.openId, { $set: { 'pendingQuestion.attempts': pending.attempts + 1 } });
       return say(question.retry);
     }
-    await model.updateOne({ openId: fan.openId }, giveUp);
+    await updateFan(deps.connection, fan.openId, giveUp);
     return say(settings.gaveUp);
   };
 }

@@ -4,7 +4,7 @@
  * message — one message, so the question never arrives before the answer.
  */
 import type { Connection } from 'mongoose';
-import { getFanModel } from '../fans/fan-model.js';
+import { updateFan } from '../fans/update-fan.js';
 import type { FanFlavor } from '../fans/load-fan.js';
 import type { Middleware } from '../wechat/composer.js';
 import type { WechatContext } from '../wechat/context.js';
@@ -34,7 +34,7 @@ export function keywordReply(deps: KeywordReplyDeps): Middleware<Ctx> {
     if (ctx.fan && question) {
       text = `${text}\n\n${renderTemplate(question.ask, { shopName, fan: ctx.fan })}`;
       const pendingQuestion = { key: question.key, askedAt: now, attempts: 0 };
-      await getFanModel(deps.connection).updateOne({ openId: ctx.fan.openId }, { $set: { pendingQuestion, lastQuestionAt: now } });
+      await updateFan(deps.connection, ctx.fan.openId, { $set: { pendingQuestion, lastQuestionAt: now } });
       ctx.fan = { ...ctx.fan, pendingQuestion, lastQuestionAt: now };
     }
     ctx.answeredBy = found.by;

@@ -6,7 +6,7 @@
  * (e.g. relayed to staff) leaves it as it is.
  */
 import type { Connection } from 'mongoose';
-import { getFanModel } from '../fans/fan-model.js';
+import { updateFan } from '../fans/update-fan.js';
 import type { FanFlavor } from '../fans/load-fan.js';
 import type { Middleware } from '../wechat/composer.js';
 import type { WechatContext } from '../wechat/context.js';
@@ -21,9 +21,9 @@ export function trackUnanswered(connection: Connection): Middleware<WechatContex
       return;
     }
     if (ctx.answeredBy === 'fallback') {
-      await getFanModel(connection).updateOne({ openId: fan.openId }, { $inc: { unansweredStreak: 1 } });
+      await updateFan(connection, fan.openId, { $inc: { unansweredStreak: 1 } });
     } else if (ctx.replied && (fan.unansweredStreak ?? 0) > 0) {
-      await getFanModel(connection).updateOne({ openId: fan.openId }, { $set: { unansweredStreak: 0 } });
+      await updateFan(connection, fan.openId, { $set: { unansweredStreak: 0 } });
     }
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Group commit of the one fan update every inbound message makes, and of the insert of a fan
- * seen for the first time (touch-fan.ts). Alone, an
+ * Group commit of the one fan update every inbound message makes, of the writes the feature
+ * middleware make to the same fan afterwards (a pending question, the unanswered streak: see
+ * update-fan.ts), and of the insert of a fan seen for the first time (touch-fan.ts). Alone, an
  * update is one `findOneAndUpdate`. Under load, the updates that queue meanwhile go out as
  * one unordered bulk update by `_id` and one `_id $in` read of the fans after it: two
  * commands for up to 50 messages instead of 50. Why: on FerretDB 1.24 every command costs
@@ -21,6 +22,8 @@ import { getFanModel, type Fan } from './fan-model.js';
 export interface FanWrite {
   id: Types.ObjectId;
   update: UpdateQuery<Fan>;
+  /** Whether the caller wants the fan after the update (the message's own update) or not (a middleware's write). */
+  wantsFan: boolean;
 }
 
 const writers = new WeakMap<Connection, FanWrites>();
@@ -46,7 +49,12 @@ export class FanWrites {
 
   /** Applies `update` to the fan `id`; resolves with the fan after it, or null when there is no such fan. */
   apply(id: Types.ObjectId, update: UpdateQuery<Fan>): Promise<Fan | null> {
-    return this.commits.add({ id, update });
+    return this.commits.add({ id, update, wantsFan: true });
+  }
+
+  /** Applies `update` to the fan `id`, in the same group commit, without reading the fan back. */
+  async update(id: Types.ObjectId, update: UpdateQuery<Fan>): Promise<void> {
+    await this.commits.add({ id, update, wantsFan: false });
   }
 
   /**
@@ -97,7 +105,11 @@ export class FanWrites {
   /** Writes updates of distinct fans; one result per item, in order. */
   private async writeRound(items: FanWrite[]): Promise<Array<Fan | null | Error>> {
     if (items.length === 1) {
-      const [{ id, update }] = items as [FanWrite];
+      const [{ id, update, wantsFan }] = items as [FanWrite];
+      if (!wantsFan) {
+        await this.model.updateOne({ _id: id }, update);
+        return [null];
+      }
       return [await this.model.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<Fan>()];
     }
     const results: Array<Fan | null | Error> = items.map(() => null);
@@ -115,8 +127,9 @@ export class FanWrites {
         results[e.index] = new Error(`fan update failed: ${e.errmsg ?? e.code}`);
       }
     }
-    const fans = await this.model.find({ _id: { $in: items.map((item) => item.id) } }).lean<Array<Fan & { _id: Types.ObjectId }>>();
+    const wanted = items.filter((item) => item.wantsFan).map((item) => item.id);
+    const fans = wanted.length === 0 ? [] : await this.model.find({ _id: { $in: wanted } }).lean<Array<Fan & { _id: Types.ObjectId }>>();
     const byId = new Map(fans.map((fan) => [String(fan._id), fan]));
-    return items.map((item, i) => results[i] ?? byId.get(String(item.id)) ?? null);
+    return items.map((item, i) => results[i] ?? (item.wantsFan ? (byId.get(String(item.id)) ?? null) : null));
   }
 }

@@ -6,7 +6,8 @@
  */
 import type { Connection } from 'mongoose';
 import { activityOf } from '../fans/activity-of.js';
-import { getFanModel, safeKey, type Fan } from '../fans/fan-model.js';
+import { safeKey, type Fan } from '../fans/fan-model.js';
+import { updateFan } from '../fans/update-fan.js';
 import type { FanFlavor } from '../fans/load-fan.js';
 import { nextMenuSession } from '../fans/menu-session.js';
 import type { Logger } from '../lib/logger.js';
@@ -75,10 +76,7 @@ export async function applyRules({ connection, rules, fan, message, now }: Apply
   const writes: Promise<unknown>[] = [];
   if (!setWithTags && (Object.keys(set).length > 0 || hasInc)) {
     writes.push(
-      getFanModel(connection).updateOne(
-        { openId: fan.openId },
-        { ...(Object.keys(set).length > 0 ? { $set: set } : {}), ...(hasInc ? { $inc: inc } : {}) },
-      ),
+      updateFan(connection, fan.openId, { ...(Object.keys(set).length > 0 ? { $set: set } : {}), ...(hasInc ? { $inc: inc } : {}) }),
     );
   }
   if (tagsChange) {

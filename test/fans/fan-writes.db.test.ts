@@ -6,7 +6,9 @@
 import mongoose, { type Connection, type Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFanModel, type Fan } from '../../src/fans/fan-model.js';
+import { FanIdCache } from '../../src/fans/fan-id-cache.js';
 import { FanWrites } from '../../src/fans/fan-writes.js';
+import { updateFan } from '../../src/fans/update-fan.js';
 import { useTestDb } from '../support/db.js';
 
 const db = useTestDb();
@@ -78,6 +80,40 @@ describe('grouped fan updates', () => {
     expect(a).toBeNull();
     expect(b?.openId).toBe('oKept');
     expect(await getFanModel(connection).countDocuments({ openId: 'oGone' })).toBe(0);
+  });
+});
+
+describe("middleware writes to the sender's fan", () => {
+  it('join the same grouped commands as the message updates, in order per fan', async () => {
+    const openIds = Array.from({ length: 20 }, (_, i) => `oSide${i}`);
+    const ids = await idsOf(openIds);
+    openIds.forEach((openId, i) => FanIdCache.of(connection).set(openId, ids[i]!));
+    commands.length = 0;
+
+    await Promise.all(
+      openIds.flatMap((openId, i) => [
+        FanWrites.of(connection).apply(ids[i]!, { $inc: { 'counts.text': 1 } }),
+        updateFan(connection, openId, { $set: { 'attributes.asked': 'size' } }),
+        updateFan(connection, openId, { $inc: { unansweredStreak: 1 } }),
+      ]),
+    );
+
+    const stored = await getFanModel(connection)
+      .find({ openId: { $in: openIds } })
+      .lean();
+    expect(stored.map((fan) => [fan.counts['text'], fan.attributes['asked'], fan.unansweredStreak])).toEqual(
+      Array(20).fill([1, 'size', 1]),
+    );
+    expect(commands.filter((name) => name === 'update' || name === 'findAndModify').length).toBeLessThanOrEqual(6);
+  });
+
+  it('still reaches a fan this process has not seen, by openid', async () => {
+    await idsOf(['oUnknownHere']);
+    FanIdCache.of(connection).delete('oUnknownHere');
+
+    await updateFan(connection, 'oUnknownHere', { $set: { 'attributes.size': 'M' } });
+
+    expect((await getFanModel(connection).findOne({ openId: 'oUnknownHere' }).lean())?.attributes['size']).toBe('M');
   });
 });
 
