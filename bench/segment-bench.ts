@@ -54,12 +54,14 @@ export async function runSegmentBench(options: SegmentBenchOptions): Promise<str
     lines.push(`| ${size.toLocaleString('en-US')} | seed (insertMany of 5,000) | ${cell(seeded).join(' | ')} | |`);
     const limit = options.quick ? 60_000 : size >= 1_000_000 ? 10 * 60_000 : 3 * 60_000;
     for (const [task, label] of [
+      // The baseline: what the database alone takes to hand over every fan, no filter, no work.
+      ['scan', 'baseline: read every fan, nothing else'],
       ['segment', '`/segment` evaluation'],
       ['plan', 'broadcast planning'],
       ['sweep', 'tag-rule sweep'],
     ] as const) {
       options.log(`segments: ${label} over ${size.toLocaleString('en-US')} fans …`);
-      const job: SegmentTask = task === 'sweep' ? { task } : { task, expr: BENCH_SEGMENT };
+      const job: SegmentTask = task === 'sweep' || task === 'scan' ? { task } : { task, expr: BENCH_SEGMENT };
       const result = await runTask(uri, job, limit);
       results.set(`${task}:${size}`, result);
       const detail =
@@ -68,8 +70,13 @@ export async function runSegmentBench(options: SegmentBenchOptions): Promise<str
           : Object.entries(result.detail)
               .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}`)
               .join(', ');
-      options.log(`    ${cell(result).join(', ')} ${detail}`);
-      lines.push(`| ${size.toLocaleString('en-US')} | ${label} | ${cell(result).join(' | ')} | ${detail} |`);
+      const scan = results.get(`scan:${size}`);
+      const ratio =
+        task !== 'scan' && typeof result !== 'string' && scan !== undefined && typeof scan !== 'string'
+          ? `${detail ? ', ' : ''}${(result.ms / scan.ms).toFixed(2)} × the baseline`
+          : '';
+      options.log(`    ${cell(result).join(', ')} ${detail}${ratio}`);
+      lines.push(`| ${size.toLocaleString('en-US')} | ${label} | ${cell(result).join(' | ')} | ${detail}${ratio} |`);
     }
   }
   lines.push('', targetLine(results));

@@ -18,7 +18,11 @@ import { RuleRegistry } from '../src/tagging/rule-registry.js';
 import { seedFans } from './seed-fans.js';
 
 export type SegmentTask =
-  { task: 'seed'; count: number } | { task: 'segment'; expr: string } | { task: 'plan'; expr: string } | { task: 'sweep' };
+  | { task: 'seed'; count: number }
+  | { task: 'scan' }
+  | { task: 'segment'; expr: string }
+  | { task: 'plan'; expr: string }
+  | { task: 'sweep' };
 
 /** The bench's expression: a realistic audience of about a third of the fans. */
 export const BENCH_SEGMENT = 'tag:vip OR (source:store_hz active<30d)';
@@ -32,6 +36,13 @@ async function run(uri: string, job: SegmentTask): Promise<Record<string, unknow
     switch (job.task) {
       case 'seed':
         return { seeded: await seedFans(connection, job.count, now) };
+      case 'scan': {
+        let fans = 0;
+        for await (const _fan of connection.collection('fans').find({}, { batchSize: 1000 })) {
+          fans += 1;
+        }
+        return { fans };
+      }
       case 'segment': {
         const count = await countAudience({
           connection,
