@@ -15,3 +15,26 @@ export function writeErrorsOf(error: unknown): WriteErrorLike[] | undefined {
   const list = found === undefined ? [] : Array.isArray(found) ? found : [found];
   return list.length > 0 ? list : undefined;
 }
+
+export type InsertOutcome = 'inserted' | 'duplicate' | Error;
+
+/**
+ * Runs an unordered insert of `count` documents and says what became of each, by index:
+ * inserted, refused by a unique index ('duplicate'), or the error that refused it. Any other
+ * failure (network, server) fails the whole batch.
+ */
+export async function insertOutcomes(count: number, what: string, insert: () => Promise<unknown>): Promise<InsertOutcome[]> {
+  const results: InsertOutcome[] = Array.from({ length: count }, () => 'inserted');
+  try {
+    await insert();
+  } catch (error) {
+    const writeErrors = writeErrorsOf(error);
+    if (!writeErrors) {
+      throw error;
+    }
+    for (const e of writeErrors) {
+      results[e.index] = e.code === 11000 ? 'duplicate' : new Error(`${what} insert failed: ${e.errmsg ?? e.code}`);
+    }
+  }
+  return results;
+}

@@ -15,7 +15,7 @@
  */
 import type { Connection, Model, Types, UpdateQuery } from 'mongoose';
 import { UPDATES_PER_COMMAND } from '../db/update-chunks.js';
-import { writeErrorsOf } from '../db/write-errors.js';
+import { insertOutcomes, writeErrorsOf, type InsertOutcome } from '../db/write-errors.js';
 import { GroupCommit } from '../lib/group-commit.js';
 import { getFanModel, type Fan } from './fan-model.js';
 
@@ -65,20 +65,8 @@ export class FanWrites {
     return this.inserts.add(doc);
   }
 
-  private async insertAll(docs: Fan[]): Promise<Array<'inserted' | 'duplicate' | Error>> {
-    const results: Array<'inserted' | 'duplicate' | Error> = docs.map(() => 'inserted');
-    try {
-      await this.model.insertMany(docs, { ordered: false });
-    } catch (error) {
-      const writeErrors = writeErrorsOf(error);
-      if (!writeErrors) {
-        throw error;
-      }
-      for (const e of writeErrors) {
-        results[e.index] = e.code === 11000 ? 'duplicate' : new Error(`fan insert failed: ${e.errmsg ?? e.code}`);
-      }
-    }
-    return results;
+  private insertAll(docs: Fan[]): Promise<InsertOutcome[]> {
+    return insertOutcomes(docs.length, 'fan', () => this.model.insertMany(docs, { ordered: false }));
   }
 
   private async flush(items: FanWrite[]): Promise<Array<Fan | null | Error>> {

@@ -5,7 +5,7 @@
  */
 import type { Collection, Document } from 'mongodb';
 import { UPDATES_PER_COMMAND } from '../db/update-chunks.js';
-import { writeErrorsOf } from '../db/write-errors.js';
+import { insertOutcomes, writeErrorsOf, type InsertOutcome } from '../db/write-errors.js';
 import type { Types } from 'mongoose';
 
 /** A completion: the fields to set on the interaction `id` (its lease is removed). */
@@ -15,23 +15,8 @@ export interface InteractionUpdate {
 }
 
 /** Inserts `docs`; each result says whether the unique dedupeKey refused it as a duplicate. */
-export async function insertBatch<T extends Document>(
-  collection: Collection<Document>,
-  docs: T[],
-): Promise<Array<'inserted' | 'duplicate' | Error>> {
-  const results: Array<'inserted' | 'duplicate' | Error> = docs.map(() => 'inserted');
-  try {
-    await collection.insertMany(docs, { ordered: false });
-  } catch (error) {
-    const writeErrors = writeErrorsOf(error);
-    if (!writeErrors) {
-      throw error;
-    }
-    for (const e of writeErrors) {
-      results[e.index] = e.code === 11000 ? 'duplicate' : new Error(`interaction insert failed: ${e.errmsg ?? e.code}`);
-    }
-  }
-  return results;
+export function insertBatch<T extends Document>(collection: Collection<Document>, docs: T[]): Promise<InsertOutcome[]> {
+  return insertOutcomes(docs.length, 'interaction', () => collection.insertMany(docs, { ordered: false }));
 }
 
 /** Applies the completions in one round trip. */
