@@ -2,6 +2,7 @@
  * Claims inbound messages for processing exactly once, across retries and instances, and
  * remembers the reply so a retry of the same message gets the same answer.
  */
+import { createHash } from 'node:crypto';
 import { Types, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../lib/clock.js';
 import { GroupCommit } from '../lib/group-commit.js';
@@ -19,6 +20,8 @@ export type ClaimResult =
   | { outcome: 'claimed'; id: Types.ObjectId }
   | { outcome: 'duplicate'; reply: OutboundReply | null; replyMode: ReplyMode }
   | { outcome: 'in_progress'; dedupeKey: string };
+
+type DeliveryState = Pick<Interaction, 'status' | 'leaseUntil' | 'reply' | 'replyMode'> & { _id: Types.ObjectId };
 
 export interface InteractionStoreOptions {
   clock: Clock;
@@ -51,7 +54,7 @@ export class InteractionStore {
   async claim(message: InboundMessage): Promise<ClaimResult> {
     const now = this.clock.now();
     const dedupeKey = dedupeKeyOf(message);
-    const id = new Types.ObjectId();
+    const id = interactionIdOf(dedupeKey);
     // The raw collection: these documents are built here, fully typed, and the hot path
     // skips mongoose's per-document casting.
     const inserted = await this.inserts.add({
@@ -71,27 +74,49 @@ export class InteractionStore {
   }
 
   private async claimExisting(dedupeKey: string, now: Date): Promise<ClaimResult> {
-    const taken = await this.model
-      .findOneAndUpdate(
-        { dedupeKey, status: 'processing', leaseUntil: { $lt: now } },
-        { $set: { leaseUntil: new Date(now.getTime() + this.leaseMs) } },
-        { returnDocument: 'after' },
-      )
-      .lean();
-    if (taken) {
-      return { outcome: 'claimed', id: taken._id };
+    const existing = await this.findDelivery(dedupeKey);
+    if (existing?.status !== 'processing') {
+      return existing
+        ? { outcome: 'duplicate', reply: existing.reply ?? null, replyMode: existing.replyMode ?? 'none' }
+        : { outcome: 'in_progress', dedupeKey };
     }
-    const existing = await this.outcomeOf(dedupeKey);
-    return existing ? { outcome: 'duplicate', ...existing } : { outcome: 'in_progress', dedupeKey };
+    if (existing.leaseUntil && existing.leaseUntil < now) {
+      // The claim's holder died: take the message over (one retry wins the conditional write).
+      const taken = await this.model
+        .findOneAndUpdate(
+          { _id: existing._id, status: 'processing', leaseUntil: { $lt: now } },
+          { $set: { leaseUntil: new Date(now.getTime() + this.leaseMs) } },
+          { returnDocument: 'after', projection: { _id: 1 } },
+        )
+        .lean();
+      if (taken) {
+        return { outcome: 'claimed', id: taken._id };
+      }
+    }
+    return { outcome: 'in_progress', dedupeKey };
   }
 
   /** The stored outcome of a finished interaction, or null while it is still processing. */
   async outcomeOf(dedupeKey: string): Promise<ReplyOutcome | null> {
-    const doc = await this.model.findOne({ dedupeKey }, { status: 1, reply: 1, replyMode: 1 }).lean();
+    const doc = await this.findDelivery(dedupeKey);
     if (!doc || doc.status === 'processing') {
       return null;
     }
     return { reply: doc.reply ?? null, replyMode: doc.replyMode ?? 'none' };
+  }
+
+  /**
+   * The stored delivery of `dedupeKey`: by its `_id` (derived from the key, an index lookup on
+   * FerretDB too, where a `dedupeKey` filter scans the whole interaction log), else by the key
+   * — an interaction stored before ids were derived (a message that arrived just before an
+   * upgrade).
+   */
+  private async findDelivery(dedupeKey: string): Promise<DeliveryState | null> {
+    const projection = { status: 1, leaseUntil: 1, reply: 1, replyMode: 1 };
+    return (
+      (await this.model.findOne({ _id: interactionIdOf(dedupeKey) }, projection).lean<DeliveryState>()) ??
+      (await this.model.findOne({ dedupeKey }, projection).lean<DeliveryState>())
+    );
   }
 
   /**
@@ -122,4 +147,14 @@ export class InteractionStore {
       set: { status: 'failed', error: text.slice(0, 2000), reply: outcome.reply, replyMode: outcome.replyMode },
     });
   }
+}
+
+/**
+ * The interaction `_id` of a delivery: the first 12 bytes of SHA-1 of its dedupe key, so every
+ * delivery of one message (retries, other instances) names the same document and a retry finds
+ * it by `_id` (see selectorOf). 96 bits: a collision is not expected before ~10^14 messages, and
+ * the unique `dedupeKey` index still stands behind it.
+ */
+export function interactionIdOf(dedupeKey: string): Types.ObjectId {
+  return new Types.ObjectId(createHash('sha1').update(dedupeKey).digest().subarray(0, 12));
 }

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFanModel } from '../../src/fans/fan-model.js';
 import { getInteractionModel } from '../../src/interactions/interaction-model.js';
@@ -133,6 +134,30 @@ describe('retries of the same message', () => {
     // A late retry (after the first one finished) still gets the same reply.
     const late = await (await post(body)).text();
     expect(late).toContain(contents[0]!);
+  });
+
+  it('gives a retry the reply stored by an older fanhook, whose interactions had random ids', async () => {
+    // Stored as before interaction ids were derived from the dedupe key (an upgrade mid-retry).
+    const msgId = nextMsgId();
+    const now = new Date();
+    await getInteractionModel(app.connection).create({
+      _id: new Types.ObjectId(),
+      dedupeKey: `msg:${msgId}`,
+      openId: 'oAcrossUpgrade',
+      kind: 'text',
+      msgType: 'text',
+      sentAt: now,
+      receivedAt: now,
+      payload: {},
+      status: 'done',
+      reply: { type: 'text', content: '升级前的回复' },
+      replyMode: 'passive',
+    });
+
+    const retry = await (await post(buildTextXml({ fromUserName: 'oAcrossUpgrade', content: '在吗', msgId }))).text();
+
+    expect(retry).toContain('升级前的回复');
+    expect(await interactionsOf('oAcrossUpgrade')).toHaveLength(1);
   });
 
   it('dedupes events without MsgId by sender, time, event and key', async () => {
