@@ -2,7 +2,8 @@
  * The interaction log: one document per inbound message or event. Its unique `dedupeKey`
  * is also the retry-dedupe receipt (WECHAT.md §3.1), so storing the interaction and
  * claiming it for processing is a single insert, and the stored `reply` is what a retry of
- * the same message gets back.
+ * the same message gets back. The `_id` is derived from the key (interactionIdOf), so that
+ * retry finds the first delivery by `_id`.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '../db/model.js';
