@@ -1,12 +1,12 @@
 /**
  * Job: the periodic auto-tagging sweep over every fan for time-based rules (a fan who
  * says nothing still turns from `new` to `active` to `dormant`). One cursor over the fans,
- * then ordered bulk writes of 1,000 updates, each by exact `_id`.
+ * then the fans that change, re-read and written 1,000 at a time by exact `_id`.
  */
 import type { Agenda } from 'agenda';
-import type { AnyBulkWriteOperation, Connection } from 'mongoose';
+import type { AnyBulkWriteOperation, Connection, Types } from 'mongoose';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
-import { bulkWriteInChunks } from '../db/update-chunks.js';
+import { bulkWriteInChunks, chunksOf } from '../db/update-chunks.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { planSweep, type SweepFan } from '../tagging/plan-sweep.js';
@@ -45,32 +45,50 @@ const PROJECTION = {
   menuPaths: 1,
 };
 
-/** Sweeps every fan not purged; returns how many were scanned and changed. */
+/** Fans re-read, re-planned and written per step of the second phase. */
+const WRITE_CHUNK = 1_000;
+
+type ScannedFan = SweepFan & { _id: Types.ObjectId };
+
+/**
+ * Sweeps every fan not purged; returns how many were scanned and changed.
+ *
+ * Two phases, so memory stays small however many fans change (a new rule can change every
+ * one of a million): the scan keeps only the `_id` of each fan that needs a change; then those
+ * fans are read again 1,000 at a time by `_id $in` (an index lookup on MongoDB and on fanhook's
+ * FerretDB build), planned again from what they are now — a message may have changed one since
+ * the scan — and written. Writing only after the scan: on FerretDB a write while the cursor is
+ * open waits on its SQLite read (flushing mid-cursor had not finished 100,000 fans after 20
+ * minutes, FerretDB at full CPU). Before the two phases the scan kept every planned update:
+ * +286 MB of heap when all of 100,000 fans changed (scripts/measure-sweep.ts), gigabytes at a
+ * million.
+ */
 export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
   const started = performance.now();
   const model = getFanModel(deps.connection);
   const now = deps.clock.now();
   const rules = deps.rules.sweepRules;
-  const batchSize = deps.batchSize ?? 1000;
-  const ops: AnyBulkWriteOperation<Fan>[] = [];
+  const toChange: Types.ObjectId[] = [];
   let scanned = 0;
-  // Read everything first, write after: on FerretDB a write while this cursor is open waits on
-  // its SQLite read (measured: flushing every 1,000 changes mid-cursor had not finished 100,000
-  // fans after 20 minutes, FerretDB at full CPU; reading first, 157 s). The cost is memory that
-  // grows with the number of changes, not of fans: heap peak +286 MB when all 100,000 changed,
-  // +11 MB when none did (scripts/measure-sweep.ts).
   const cursor = model
     .find({ purgedAt: { $exists: false } }, PROJECTION)
-    .lean<(SweepFan & { _id: unknown })[]>()
-    .cursor({ batchSize });
-  for await (const fan of cursor as AsyncIterable<SweepFan & { _id: unknown }>) {
+    .lean<ScannedFan[]>()
+    .cursor({ batchSize: deps.batchSize ?? 1000 });
+  for await (const fan of cursor as AsyncIterable<ScannedFan>) {
     scanned += 1;
-    for (const update of planSweep(fan, rules, now)) {
-      ops.push({ updateOne: { filter: { _id: fan._id }, update } } as AnyBulkWriteOperation<Fan>);
+    if (planSweep(fan, rules, now).length > 0) {
+      toChange.push(fan._id);
     }
   }
-  // Ordered, chunk after chunk: one fan's $pull must land before its $push.
-  const updated = await bulkWriteInChunks(model, ops, { ordered: true });
+  let updated = 0;
+  for (const ids of chunksOf(toChange, WRITE_CHUNK)) {
+    const fans = await model.find({ _id: { $in: ids }, purgedAt: { $exists: false } }, PROJECTION).lean<ScannedFan[]>();
+    const ops = fans.flatMap((fan) =>
+      planSweep(fan, rules, now).map((update) => ({ updateOne: { filter: { _id: fan._id }, update } }) as AnyBulkWriteOperation<Fan>),
+    );
+    // Ordered, chunk after chunk: one fan's $pull must land before its $push.
+    updated += await bulkWriteInChunks(model, ops, { ordered: true });
+  }
   return { scanned, updated, ms: Math.round(performance.now() - started) };
 }
 
