@@ -52,7 +52,7 @@ export async function runSegmentBench(options: SegmentBenchOptions): Promise<str
     options.log(`segments: seeding ${size.toLocaleString('en-US')} fans …`);
     const seeded = await runTask(uri, { task: 'seed', count: size }, 30 * 60_000);
     lines.push(`| ${size.toLocaleString('en-US')} | seed (insertMany of 5,000) | ${cell(seeded).join(' | ')} | |`);
-    const limit = options.quick ? 60_000 : size >= 1_000_000 ? 10 * 60_000 : 3 * 60_000;
+    const limit = options.quick ? 60_000 : size >= 1_000_000 ? 10 * 60_000 : 5 * 60_000;
     for (const [task, label] of [
       // The baseline: what the database alone takes to hand over every fan, no filter, no work.
       ['scan', 'baseline: read every fan, nothing else'],
