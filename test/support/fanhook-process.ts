@@ -6,8 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { SimulatedFan } from '../../src/devtools/simulated-fan.js';
-import { TEST_ACCOUNT, TEST_TOKEN } from './harness.js';
+import type { SimulatedFan } from '../../src/devtools/simulated-fan.js';
+import { callbackEndpoint, TEST_TOKEN } from './harness.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -116,15 +116,14 @@ export async function startFanhookProcess(options: FanhookProcessOptions): Promi
     const timer = setTimeout(() => fail(`did not listen within ${readyTimeoutMs} ms`), readyTimeoutMs);
   });
 
-  const url = `http://127.0.0.1:${port}`;
-  const callbackUrl = `${url}/wechat`;
+  const { url, callbackUrl, fanOf } = callbackEndpoint(port);
   return {
     child,
     url,
     callbackUrl,
     exited,
     output: () => all,
-    fan: (openId) => new SimulatedFan({ url: callbackUrl, token: TEST_TOKEN, openId, accountId: TEST_ACCOUNT, mode: 'plain' }),
+    fan: (openId) => fanOf(openId),
     kill,
   };
 }

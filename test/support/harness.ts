@@ -88,8 +88,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     await fanhook.startJobs();
   }
   const port = await fanhook.listen(0);
-  const url = `http://127.0.0.1:${port}`;
-  const callbackUrl = `${url}/wechat`;
+  const { url, callbackUrl, fanOf } = callbackEndpoint(port, fake.appId);
   return {
     url,
     callbackUrl,
@@ -98,16 +97,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     connection,
     config,
     logs,
-    fan(openId, mode = 'plain') {
-      return new SimulatedFan({
-        url: callbackUrl,
-        token: TEST_TOKEN,
-        openId,
-        accountId: TEST_ACCOUNT,
-        mode,
-        ...(mode === 'plain' ? {} : { aesKey: TEST_AES_KEY, appId: fake.appId }),
-      });
-    },
+    fan: fanOf,
     async close() {
       await fanhook.stop(2_000);
       await connection.close();
@@ -116,4 +106,31 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       }
     },
   };
+}
+
+/**
+ * The addresses of a fanhook listening on `port` with the test configuration, and a simulated
+ * fan of the test account sending signed callbacks to it (encrypted with the test key when
+ * `mode` is not plain; `appId`, the AppID the key belongs to, is needed only then).
+ */
+export function callbackEndpoint(
+  port: number,
+  appId?: string,
+): { url: string; callbackUrl: string; fanOf: (openId: string, mode?: CallbackMode) => SimulatedFan } {
+  const url = `http://127.0.0.1:${port}`;
+  const callbackUrl = `${url}/wechat`;
+  const fanOf = (openId: string, mode: CallbackMode = 'plain'): SimulatedFan => {
+    if (mode !== 'plain' && appId === undefined) {
+      throw new Error(`a ${mode}-mode fan needs the AppID its key belongs to`);
+    }
+    return new SimulatedFan({
+      url: callbackUrl,
+      token: TEST_TOKEN,
+      openId,
+      accountId: TEST_ACCOUNT,
+      mode,
+      ...(mode === 'plain' ? {} : { aesKey: TEST_AES_KEY, appId }),
+    });
+  };
+  return { url, callbackUrl, fanOf };
 }
