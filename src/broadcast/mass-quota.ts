@@ -15,7 +15,7 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { withLease } from '../db/lease.js';
-import { bulkWriteInChunks } from '../db/update-chunks.js';
+import { bulkWriteInChunks, chunksOf } from '../db/update-chunks.js';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
 import type { Clock } from '../lib/clock.js';
 
@@ -50,8 +50,7 @@ export async function reserveMassQuota(props: MassQuotaProps): Promise<string[]>
   return withLease('mass-quota', { connection: props.connection, clock: props.clock, ...LEASE }, async () => {
     const admitted: string[] = [];
     const writes: Parameters<typeof model.bulkWrite>[0] = [];
-    for (let start = 0; start < props.fans.length; start += READ_CHUNK) {
-      const chunk = props.fans.slice(start, start + READ_CHUNK);
+    for (const chunk of chunksOf(props.fans, READ_CHUNK)) {
       const found = await model
         .find({ _id: { $in: chunk.map((fan) => fan.fanId) } }, { openId: 1, subscribed: 1, massPushes: 1 })
         .lean<Array<QuotaState & { _id: Types.ObjectId }>>();
