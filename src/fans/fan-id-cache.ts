@@ -1,8 +1,9 @@
 /**
  * openid → fan `_id`, remembered per connection. On the hot path the fan is then updated by
- * `_id`: MongoDB serves that from the primary key, and FerretDB 1.24 (SQLite) looks up only an
- * `_id` equality in an index — any other filter, `{ openId }` included, scans the whole
- * collection (see fan-id-filter.ts). A fan's `_id` never
+ * `_id`: MongoDB serves that from the primary key, and stock FerretDB 1.24 (SQLite) looks up only
+ * an `_id` equality in an index — any other filter, `{ openId }` included, scans the whole
+ * collection (see fan-id-filter.ts; fanhook's own FerretDB build also narrows `openId`, but a
+ * deployment may point at a stock one). A fan's `_id` never
  * changes; a deleted fan is noticed by the update matching nothing, and forgotten.
  */
 import type { Connection, Types } from 'mongoose';

@@ -58,6 +58,37 @@ describe('local database', () => {
     expect(await numbers({ _id: { $in: [] } })).toEqual([]);
   });
 
+  it('should find, update and delete by openId exactly the documents a full scan would', async () => {
+    // Fan, interaction and handoff lookups select by openId; fanhook's FerretDB build narrows a
+    // string openId by its index. Other conditions, sorting and limits must still hold.
+    const log = db.connection.collection<{ openId: string | number; n: number; kind: string; at: Date }>('openid_lookups');
+    await log.createIndex({ openId: 1, at: -1 });
+    await log.insertMany(
+      Array.from({ length: 40 }, (_, n) => ({
+        openId: `o_${n % 4}`,
+        n,
+        kind: n % 3 === 0 ? 'event' : 'text',
+        at: new Date(1_700_000_000_000 + n * 1000),
+      })),
+    );
+    await log.insertOne({ openId: 7, n: 100, kind: 'text', at: new Date(0) });
+    const numbers = async (filter: Record<string, unknown>, limit = 0): Promise<number[]> =>
+      (await log.find(filter).sort({ at: -1 }).limit(limit).toArray()).map((doc) => doc.n);
+
+    expect(await numbers({ openId: 'o_1' })).toEqual([37, 33, 29, 25, 21, 17, 13, 9, 5, 1]);
+    expect(await numbers({ openId: 'o_1', kind: { $ne: 'event' } }, 3)).toEqual([37, 29, 25]);
+    expect(await numbers({ openId: 'o_9' })).toEqual([]);
+    expect(await numbers({ openId: 7 })).toEqual([100]);
+    expect(await numbers({ openId: { $in: ['o_2', 'o_3'] }, n: { $gte: 34 } })).toEqual([39, 38, 35, 34]);
+
+    await log.updateOne({ openId: 'o_2', n: 6 }, { $set: { kind: 'changed' } });
+    await log.deleteMany({ openId: 'o_3', kind: 'event' });
+
+    expect(await log.countDocuments({ kind: 'changed' })).toBe(1);
+    expect((await log.findOne({ kind: 'changed' }))?.n).toBe(6);
+    expect(await numbers({ openId: 'o_3' })).toEqual([35, 31, 23, 19, 11, 7]);
+  });
+
   it('should apply every update when one connection sends 20 $inc to a document in parallel', async () => {
     // FerretDB loses these across connections; the maxPoolSize=1 in its URI prevents that.
     const counters = db.connection.collection<{ key: string; n: number }>('counters');
