@@ -17,8 +17,8 @@ import { silentLogger, type Logger } from '../lib/logger.js';
 export const FERRETDB_VERSION = 'v1.24.1';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 /**
- * Four small patches to FerretDB 1.24's SQLite backend, so a lookup by `_id` or `openId` uses
- * its index instead of scanning the table (200 ms per updateOne at 20,000 documents, 1.5 ms
+ * Four small patches to FerretDB 1.24's SQLite backend, so a lookup by `_id` or by a string key
+ * (`openId`…) uses its index instead of scanning the table (200 ms per updateOne at 20,000 documents, 1.5 ms
  * after, flat at 100,000). All change speed only: every handler filters the returned documents again
  * by the whole filter in Go, and the data files are unchanged, so patched and unpatched
  * binaries read each other's files.
@@ -78,21 +78,24 @@ const FERRETDB_PATCHES = [
     ]),
   },
   {
-    // Every fanhook collection is keyed by the fan's openid — fans, interactions, handoffs,
-    // roles — and 1.24 pushed no filter but `_id` down to SQLite, so a lookup by openid decoded
-    // the whole collection in Go (a handoff's recent messages: 8.4 s at 100,000 interactions).
-    // When nothing narrowed the query by `_id`, narrow a top-level `openId` string equality by
-    // the same JSON path as its index (`->"openId"`). Only for `openId`, which fanhook always
-    // stores as a string: an array value would not match here, while MongoDB matches its elements.
+    // fanhook looks its documents up by string keys — fans, interactions and handoffs by the
+    // fan's openid, a handoff by its short id (`/take A7K2`) or its staff member — and 1.24
+    // pushed no filter but `_id` down to SQLite, so such a lookup decoded the whole collection
+    // in Go (a handoff's recent messages: 8.4 s at 100,000 interactions). When nothing narrowed
+    // the query by `_id`, narrow the first of these keys that the filter sets to a string, by the
+    // same JSON path as its index (`->"openId"`). Only for these keys, which fanhook always
+    // stores as strings: an array value would not match here, while MongoDB matches its elements.
     file: path.join('internal', 'backends', 'sqlite', 'collection.go'),
     from: goLines(['\tq += whereClause', '']),
     to: goLines([
-      '\tif whereClause == "" {',
-      '\t\tif v, _ := params.Filter.Get("openId"); v != nil {',
-      '\t\t\tif openID, ok := v.(string); ok {',
-      "\t\t\t\twhereClause = ` WHERE ` + metadata.DefaultColumn + `->'openId' = ?`",
-      '\t\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(openID)))}',
-      '\t\t\t}',
+      '\tfor _, key := range []string{"openId", "shortId", "staffOpenId"} {',
+      '\t\tif whereClause != "" {',
+      '\t\t\tbreak',
+      '\t\t}',
+      '\t\tv, _ := params.Filter.Get(key) // nil when the filter does not set it',
+      '\t\tif value, ok := v.(string); ok {',
+      "\t\t\twhereClause = ` WHERE ` + metadata.DefaultColumn + `->'` + key + `' = ?`",
+      '\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(value)))}',
       '\t\t}',
       '\t}',
       '\tq += whereClause',
@@ -100,7 +103,7 @@ const FERRETDB_PATCHES = [
     ]),
   },
 ];
-const FERRETDB_BUILD = `${FERRETDB_VERSION}-sqlite-id-openid-lookups`;
+const FERRETDB_BUILD = `${FERRETDB_VERSION}-sqlite-id-key-lookups`;
 const READY_TIMEOUT_MS = 30_000;
 
 /** Go source lines joined as they appear in the file (tabs are written as `\t`). */

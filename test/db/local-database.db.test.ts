@@ -89,6 +89,30 @@ describe('local database', () => {
     expect(await numbers({ openId: 'o_3' })).toEqual([35, 31, 23, 19, 11, 7]);
   });
 
+  it('should find handoffs by shortId and staffOpenId exactly as a full scan would', async () => {
+    // `/take A7K2` and a staff member's relay select handoffs this way (narrowed by index too).
+    const handoffs = db.connection.collection<{ shortId: string; staffOpenId?: string; status: string; n: number }>('key_lookups');
+    await handoffs.createIndex({ shortId: 1 }, { unique: true });
+    await handoffs.createIndex({ staffOpenId: 1, status: 1 });
+    await handoffs.insertMany(
+      Array.from({ length: 12 }, (_, n) => ({
+        shortId: `S${n}`,
+        status: n % 2 === 0 ? 'held' : 'closed',
+        n,
+        ...(n % 3 === 0 ? {} : { staffOpenId: `staff_${n % 3}` }),
+      })),
+    );
+    const numbers = async (filter: Record<string, unknown>): Promise<number[]> =>
+      (await handoffs.find(filter).toArray()).map((doc) => doc.n).sort((a, b) => a - b);
+
+    expect(await numbers({ shortId: 'S7' })).toEqual([7]);
+    expect(await numbers({ shortId: 'S7', status: 'held' })).toEqual([]);
+    expect(await numbers({ staffOpenId: 'staff_1', status: 'held' })).toEqual([4, 10]);
+    expect(await numbers({ staffOpenId: 'staff_2' })).toEqual([2, 5, 8, 11]);
+    expect(await handoffs.countDocuments({ staffOpenId: 'staff_2', status: 'closed' })).toBe(2);
+    expect(await numbers({ shortId: 'S1', staffOpenId: 'staff_2' })).toEqual([]);
+  });
+
   it('should apply every update when one connection sends 20 $inc to a document in parallel', async () => {
     // FerretDB loses these across connections; the maxPoolSize=1 in its URI prevents that.
     const counters = db.connection.collection<{ key: string; n: number }>('counters');
