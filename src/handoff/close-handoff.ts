@@ -3,7 +3,7 @@
  * the bot, and tells the fan and the staff member why.
  */
 import { getFanModel } from '../fans/fan-model.js';
-import { claimOnce } from './claim-once.js';
+import { claimOrTakeOver } from './claim-once.js';
 import { sendToFan, sendToStaff } from './deliver.js';
 import type { HandoffDeps } from './handoff-deps.js';
 import { getHandoffModel, type Handoff } from './handoff-model.js';
@@ -30,7 +30,8 @@ export async function closeHandoff(deps: HandoffDeps, props: CloseHandoffProps):
     filter['lastActivityAt'] = { $lte: props.idleBefore };
   }
   const handoffs = getHandoffModel(deps.connection);
-  if (!(await handoffs.exists(filter)) || !(await claimOnce(deps.connection, `close:${props.shortId}`, props.by, now)).won) {
+  const stillOpen = async (): Promise<boolean> => Boolean(await handoffs.exists(filter));
+  if (!(await stillOpen()) || !(await claimOrTakeOver(deps.connection, `close:${props.shortId}`, props.by, now, stillOpen)).won) {
     return null;
   }
   const closed = await handoffs

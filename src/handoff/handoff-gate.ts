@@ -2,7 +2,8 @@
  * Middleware, right after the command gate: a fan whose chat is held is relayed to the staff
  * member and the bot stays silent; a queued fan is told once that a person is coming; a staff
  * member's plain message goes to the fan they hold; a handoff keyword opens a handoff. It
- * reads the handoff state from `ctx.fan.handoff`, so an ordinary fan costs no extra query.
+ * reads the handoff state from `ctx.fan.handoff`, so an ordinary fan costs no extra query; a
+ * fan in a handoff costs one, which checks that mark against the chat (fan-mark.ts).
  */
 import type { RoleFlavor } from '../admin/command.js';
 import type { FanFlavor } from '../fans/load-fan.js';
@@ -12,6 +13,7 @@ import { USER_MESSAGE_KINDS } from '../wechat/inbound.js';
 import { textReply } from '../wechat/reply.js';
 import type { FanHandoff } from '../fans/fan-model.js';
 import { closeHandoff } from './close-handoff.js';
+import { verifiedMark } from './fan-mark.js';
 import type { HandoffDeps } from './handoff-deps.js';
 import { getHandoffModel } from './handoff-model.js';
 import { handleKfEvent, isKfEvent } from './kf-events.js';
@@ -29,9 +31,14 @@ export function handoffGate(deps: HandoffDeps): Middleware<HandoffGateContext> {
     if (isKfEvent(ctx.message)) {
       return handleKfEvent(deps, ctx.message);
     }
-    const active = ctx.fan?.handoff;
+    const marked = ctx.fan?.handoff;
+    const active = marked ? await verifiedMark(deps, ctx.openId, marked) : undefined;
     if (active) {
       return inHandoff(deps, ctx, active, next);
+    }
+    if (marked && ctx.fan) {
+      // The mark outlived its chat (see fan-mark.ts): this is an ordinary fan again.
+      ctx.fan = { ...ctx.fan, handoff: undefined };
     }
     if (ctx.senderRole && USER_MESSAGE_KINDS.has(ctx.message.kind)) {
       const answers = await relayToFan(deps, { staffOpenId: ctx.openId, message: ctx.message });

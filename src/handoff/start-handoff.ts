@@ -10,9 +10,10 @@ import { getFanModel, type Fan } from '../fans/fan-model.js';
 import { getInteractionModel } from '../interactions/interaction-model.js';
 import type { OutboundReply } from '../wechat/reply.js';
 import { isOpen, nextOpening } from './business-hours.js';
-import { claimOnce, releaseClaim } from './claim-once.js';
+import { claimOrTakeOver, releaseClaim } from './claim-once.js';
 import { notifyStaff } from './deliver.js';
 import { handoffCard } from './describe.js';
+import { ensureMark, markOf } from './fan-mark.js';
 import type { HandoffDeps } from './handoff-deps.js';
 import { getHandoffModel, type Handoff, type HandoffReason } from './handoff-model.js';
 import { newShortId } from './short-id.js';
@@ -38,7 +39,9 @@ export interface StartHandoffResult {
 /** Opens (or finds) the fan's handoff and notifies staff; see StartHandoffResult. */
 export async function startHandoff(deps: HandoffDeps, props: StartHandoffProps): Promise<StartHandoffResult> {
   const existing = await openHandoffOf(deps, props.openId);
-  if (existing) {
+  if (existing && existing.status !== 'closed') {
+    // An opening cut short between the handoff and the fan's mark left the fan unmarked.
+    await ensureMark(deps, { ...existing, status: existing.status });
     return notCreated(existing);
   }
   const claimKey = await claimOpening(deps, props.openId);
@@ -49,7 +52,7 @@ export async function startHandoff(deps: HandoffDeps, props: StartHandoffProps):
   const fan = await getFanModel(deps.connection)
     .findOneAndUpdate(
       { openId: props.openId },
-      { $set: { handoff: { shortId: handoff.shortId, status: 'queued', mode: handoff.mode } } },
+      { $set: { handoff: markOf({ ...handoff, status: 'queued' }) } },
       { returnDocument: 'after' },
     )
     .lean<Fan>();
@@ -82,18 +85,9 @@ async function claimOpening(deps: HandoffDeps, openId: string): Promise<string |
   const closed = await getHandoffModel(deps.connection).countDocuments({ openId, status: 'closed' });
   const key = `open:${openId}:${closed}`;
   const now = deps.clock.now();
-  const claim = await claimOnce(deps.connection, key, openId, now);
-  if (claim.won) {
-    return key;
-  }
-  if (now.getTime() - claim.at.getTime() > STALE_CLAIM_MS && !(await openHandoffOf(deps, openId))) {
-    await releaseClaim(deps.connection, key);
-    return (await claimOnce(deps.connection, key, openId, now)).won ? key : null;
-  }
-  return null;
+  const claim = await claimOrTakeOver(deps.connection, key, openId, now, async () => !(await openHandoffOf(deps, openId)));
+  return claim.won ? key : null;
 }
-
-const STALE_CLAIM_MS = 60_000;
 
 /** The handoff another message of the same fan is opening right now. */
 async function waitForOpenHandoff(deps: HandoffDeps, openId: string): Promise<Handoff> {

@@ -4,7 +4,7 @@
  * exactly one wins and the other is told who has it.
  */
 import { getFanModel } from '../fans/fan-model.js';
-import { claimOnce } from './claim-once.js';
+import { claimOrTakeOver } from './claim-once.js';
 import { sendToFan } from './deliver.js';
 import { takenCard } from './describe.js';
 import { staffLabel, type HandoffDeps } from './handoff-deps.js';
@@ -24,7 +24,8 @@ export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): P
   if (!queued) {
     return whyNotTaken(deps, props);
   }
-  const claim = await claimOnce(deps.connection, `take:${props.shortId}`, props.staffOpenId, now);
+  const stillQueued = async (): Promise<boolean> => Boolean(await handoffs.exists({ shortId: props.shortId, status: 'queued' }));
+  const claim = await claimOrTakeOver(deps.connection, `take:${props.shortId}`, props.staffOpenId, now, stillQueued);
   if (!claim.won) {
     return claim.holder === props.staffOpenId
       ? `#${props.shortId} 已经由您接待中。`
