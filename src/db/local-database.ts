@@ -79,7 +79,8 @@ const FERRETDB_PATCHES = [
   },
   {
     // fanhook looks its documents up by string keys — fans, interactions and handoffs by the
-    // fan's openid, a handoff by its short id (`/take A7K2`) or its staff member — and 1.24
+    // fan's openid, a handoff by its short id (`/take A7K2`) or its staff member, a mass-send
+    // batch by WeChat's msg_id (MASSSENDJOBFINISH, batches of up to 10,000 openids) — and 1.24
     // pushed no filter but `_id` down to SQLite, so such a lookup decoded the whole collection
     // in Go (a handoff's recent messages: 8.4 s at 100,000 interactions). When nothing narrowed
     // the query by `_id`, narrow the first of these keys that the filter sets to a string, by the
@@ -88,7 +89,7 @@ const FERRETDB_PATCHES = [
     file: path.join('internal', 'backends', 'sqlite', 'collection.go'),
     from: goLines(['\tq += whereClause', '']),
     to: goLines([
-      '\tfor _, key := range []string{"openId", "shortId", "staffOpenId"} {',
+      '\tfor _, key := range []string{"openId", "shortId", "staffOpenId", "msgId"} {',
       '\t\tif whereClause != "" {',
       '\t\t\tbreak',
       '\t\t}',
@@ -103,7 +104,7 @@ const FERRETDB_PATCHES = [
     ]),
   },
 ];
-const FERRETDB_BUILD = `${FERRETDB_VERSION}-sqlite-id-key-lookups`;
+const FERRETDB_BUILD = `${FERRETDB_VERSION}-sqlite-id-and-key-lookups`;
 const READY_TIMEOUT_MS = 30_000;
 
 /** Go source lines joined as they appear in the file (tabs are written as `\t`). */

@@ -113,6 +113,29 @@ describe('local database', () => {
     expect(await numbers({ shortId: 'S1', staffOpenId: 'staff_2' })).toEqual([]);
   });
 
+  it('should find a mass-send batch by msgId exactly as a full scan would', async () => {
+    // MASSSENDJOBFINISH names its send by msg_id, stored as a string (narrowed by index too).
+    const batches = db.connection.collection<{ msgId?: string; kind: string; n: number }>('msgid_lookups');
+    await batches.createIndex({ msgId: 1 });
+    await batches.insertMany([
+      { msgId: '1000001', kind: 'mass', n: 1 },
+      { msgId: '1000002', kind: 'tag', n: 2 },
+      { msgId: '1000002', kind: 'customer', n: 3 },
+      { kind: 'mass', n: 4 },
+    ]);
+
+    const found = await batches.findOneAndUpdate(
+      { msgId: '1000002', kind: { $in: ['mass', 'tag'] } },
+      { $set: { kind: 'finished' } },
+      { returnDocument: 'after' },
+    );
+
+    expect(found?.n).toBe(2);
+    expect(await batches.countDocuments({ msgId: '1000001' })).toBe(1);
+    expect(await batches.countDocuments({ msgId: '1000003' })).toBe(0);
+    expect((await batches.find({ msgId: { $exists: false } }).toArray()).map((b) => b.n)).toEqual([4]);
+  });
+
   it('should apply every update when one connection sends 20 $inc to a document in parallel', async () => {
     // FerretDB loses these across connections; the maxPoolSize=1 in its URI prevents that.
     const counters = db.connection.collection<{ key: string; n: number }>('counters');
