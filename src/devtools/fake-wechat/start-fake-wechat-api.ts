@@ -1,0 +1,108 @@
+/**
+ * Starting the fake: builds the account and its route table, assembles the inspection and
+ * control handle (`FakeWechatApi`), and serves HTTP on 127.0.0.1, parsing each request
+ * and passing it to the `/__fake/` control endpoints or to the API answerer.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../../lib/clock.js';
+import type { FakeRequest } from './answers.js';
+import { createApiAnswerer } from './api-answerer.js';
+import { createControl } from './control-endpoints.js';
+import { FakeAccount } from './fake-account.js';
+import { queueFailure } from './failure-injection.js';
+import { readBody, send } from './http-io.js';
+import { parseJsonBody } from './json-text.js';
+import { pushMassSendJobFinish } from './mass-finish-push.js';
+import { DEFAULT_APP_ID, DEFAULT_APP_SECRET } from './protocol.js';
+import { buildRouteTable } from './route-table.js';
+import { expireAllTokens } from './token-routes.js';
+import type { FakeWechatApi, FakeWechatApiOptions, RecordedCall } from './types.js';
+
+/**
+ * Starts the fake WeChat API on 127.0.0.1.
+ * @example
+ *   const fake = await startFakeWechatApi({ callback: { url: 'http://127.0.0.1:3000/wechat', token: 'T' } });
+ *   process.env.WECHAT_API_BASE = fake.url; // in a test setup only
+ */
+export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Promise<FakeWechatApi> {
+  const clock = options.clock ?? systemClock;
+  const account = new FakeAccount({
+    appId: options.appId ?? DEFAULT_APP_ID,
+    appSecret: options.appSecret ?? DEFAULT_APP_SECRET,
+    clock,
+  });
+  const routes = buildRouteTable(account);
+
+  const record = (call: RecordedCall): void => {
+    account.calls.push(call);
+    options.onCall?.(call);
+  };
+
+  const answerApi = createApiAnswerer(account, routes, record);
+
+  const api: FakeWechatApi = {
+    url: '',
+    appId: account.opts.appId,
+    appSecret: account.opts.appSecret,
+    calls: account.calls,
+    get unexpected() {
+      return account.calls.filter((call) => call.unexpected);
+    },
+    callsTo: (path) => account.calls.filter((call) => call.path === path),
+    customMessagesFor: (openId) => (account.inboxes.get(openId) ?? []).filter((d) => d.via === 'custom').map((d) => d.body),
+    messagesFor: (openId) => [...(account.inboxes.get(openId) ?? [])],
+    massJobs: () => [...account.jobs.values()],
+    setFan: (openId, patch = {}) => Object.assign(account.fan(openId), patch),
+    failNext: (path, errcode, failOptions = {}) => queueFailure(account, path, errcode, failOptions),
+    expireToken: () => expireAllTokens(account),
+    pushMassSendJobFinish: (msgId, counts = {}) => pushMassSendJobFinish(account, options, msgId, counts),
+    reset: () => account.reset(),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // fetch keeps connections alive; without this close() waits for them to time out.
+        server.closeAllConnections();
+      }),
+  };
+
+  const control = createControl(api, account);
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const query = Object.fromEntries(url.searchParams);
+      const raw = await readBody(req);
+      let body: unknown;
+      let parseError = false;
+      const isMedia = url.pathname === '/cgi-bin/media/upload';
+      if (isMedia) {
+        body = raw.length > 0 ? { bytes: raw.length } : undefined;
+      } else if (raw.length > 0) {
+        try {
+          body = parseJsonBody(raw.toString('utf8'));
+        } catch {
+          parseError = true;
+          body = raw.toString('utf8');
+        }
+      }
+      const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname.replace(/\/+$/, '') || '/', query, body };
+      if (request.path.startsWith('/__fake/')) {
+        await control(request, res);
+      } else {
+        await answerApi(request, res, parseError);
+      }
+    })().catch((err: unknown) => {
+      if (!res.headersSent) {
+        send(res, 500, JSON.stringify({ error: String(err) }));
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return api;
+}
