@@ -8,13 +8,11 @@ import { CUSTOM_FIELDS } from './protocol.js';
 
 /** POST /cgi-bin/message/custom/send: delivers one customer-service message to a follower. */
 export function customSend(account: FakeAccount, req: FakeRequest): Answer {
-  const body = req.body;
-  if (!isObject(body)) {
-    return error(44002);
+  const addressed = toFollower(req);
+  if (!addressed.ok) {
+    return addressed.answer;
   }
-  if (!isOpenId(body.touser)) {
-    return error(40003);
-  }
+  const body = addressed.body;
   const msgtype = body.msgtype;
   if (typeof msgtype !== 'string' || !(msgtype in CUSTOM_FIELDS)) {
     return error(40008);
@@ -41,13 +39,11 @@ export function customSend(account: FakeAccount, req: FakeRequest): Answer {
 
 /** POST /cgi-bin/message/custom/typing: the "typing…" indicator; checked, not shown anywhere. */
 export function typing(account: FakeAccount, req: FakeRequest): Answer {
-  const body = req.body;
-  if (!isObject(body)) {
-    return error(44002);
+  const addressed = toFollower(req);
+  if (!addressed.ok) {
+    return addressed.answer;
   }
-  if (!isOpenId(body.touser)) {
-    return error(40003);
-  }
+  const body = addressed.body;
   if (body.command !== 'Typing' && body.command !== 'CancelTyping') {
     return error(45072);
   }
@@ -55,4 +51,16 @@ export function typing(account: FakeAccount, req: FakeRequest): Answer {
     return error(45015);
   }
   return OK;
+}
+
+/** The body of a request addressed to one follower (`touser`), or the error WeChat answers for it. */
+function toFollower(req: FakeRequest): { ok: true; body: Json & { touser: string } } | { ok: false; answer: Answer } {
+  const body = req.body;
+  if (!isObject(body)) {
+    return { ok: false, answer: error(44002) };
+  }
+  if (!isOpenId(body.touser)) {
+    return { ok: false, answer: error(40003) };
+  }
+  return { ok: true, body: { ...body, touser: body.touser } };
 }
