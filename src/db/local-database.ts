@@ -17,11 +17,11 @@ import { silentLogger, type Logger } from '../lib/logger.js';
 export const FERRETDB_VERSION = 'v1.24.1';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 /**
- * Four small patches to FerretDB 1.24's SQLite backend, so a lookup by `_id` or by a string key
- * (`openId`…) uses its index instead of scanning the table (200 ms per updateOne at 20,000 documents, 1.5 ms
- * after, flat at 100,000). All change speed only: every handler filters the returned documents again
- * by the whole filter in Go, and the data files are unchanged, so patched and unpatched
- * binaries read each other's files.
+ * Four small patches to FerretDB 1.24's SQLite backend, so a lookup by `_id` or by one of
+ * fanhook's string keys (`openId`…) uses its index instead of scanning the table (200 ms per
+ * updateOne at 20,000 documents, 1.5 ms after, flat at 100,000). All change speed only: every
+ * handler filters the returned documents again by the whole filter in Go, and the data files
+ * are unchanged, so patched and unpatched binaries read each other's files.
  */
 const FERRETDB_PATCHES = [
   {
