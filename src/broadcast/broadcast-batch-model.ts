@@ -14,7 +14,6 @@ import { modelOn } from '../db/model.js';
 
 export type BatchState = 'planned' | 'reserved' | 'accepted' | 'finished' | 'skipped' | 'failed' | 'replaced';
 
-/** Why a by-tag batch went by OpenID list after all: the quota reservation or the tag's members changed. */
 /**
  * Why a by-tag batch went by OpenID lists after all: a fan's quota or gap, fanhook's record of
  * the tag's members changed, WeChat counts other members than fanhook recorded (tagged by hand

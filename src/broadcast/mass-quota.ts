@@ -15,7 +15,7 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { withLease } from '../db/lease.js';
-import { bulkWriteInChunks, chunksOf } from '../db/update-chunks.js';
+import { bulkWriteInChunks, chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
 import type { Clock } from '../lib/clock.js';
 
@@ -41,8 +41,6 @@ export interface BatchFan {
 type QuotaState = Pick<Fan, 'openId' | 'subscribed' | 'massPushes'>;
 
 const LEASE = { ttlMs: 10 * 60_000, waitMs: 15 * 60_000 };
-/** Fans read per query: one `_id $in` of 1,000 is one indexed read on MongoDB and on fanhook's FerretDB build. */
-const READ_CHUNK = 1_000;
 
 /** Counts the push for every admissible fan; returns the openids admitted (in input order). */
 export async function reserveMassQuota(props: MassQuotaProps): Promise<string[]> {
@@ -50,7 +48,7 @@ export async function reserveMassQuota(props: MassQuotaProps): Promise<string[]>
   return withLease('mass-quota', { connection: props.connection, clock: props.clock, ...LEASE }, async () => {
     const admitted: string[] = [];
     const writes: Parameters<typeof model.bulkWrite>[0] = [];
-    for (const chunk of chunksOf(props.fans, READ_CHUNK)) {
+    for (const chunk of chunksOf(props.fans, IDS_PER_LOOKUP)) {
       const found = await model
         .find({ _id: { $in: chunk.map((fan) => fan.fanId) } }, { openId: 1, subscribed: 1, massPushes: 1 })
         .lean<Array<QuotaState & { _id: Types.ObjectId }>>();

@@ -11,6 +11,13 @@ import type { Model } from 'mongoose';
  */
 export const UPDATES_PER_COMMAND = 50;
 
+/**
+ * How many `_id`s fanhook reads in one `_id: { $in: [...] }` query: one index lookup on MongoDB
+ * and on fanhook's FerretDB build (which narrows up to 10,000 ids; db/local-database.ts), and a
+ * batch small enough to hold in memory.
+ */
+export const IDS_PER_LOOKUP = 1_000;
+
 /** `items` cut into consecutive chunks of at most `size`. */
 export function chunksOf<T>(items: readonly T[], size = UPDATES_PER_COMMAND): T[][] {
   const chunks: T[][] = [];

@@ -152,7 +152,7 @@ export class InteractionStore {
 /**
  * The interaction `_id` of a delivery: the first 12 bytes of SHA-1 of its dedupe key, so every
  * delivery of one message (retries, other instances) names the same document and a retry finds
- * it by `_id` (see selectorOf). 96 bits: a collision is not expected before ~10^14 messages, and
+ * it by `_id` (see findDelivery). 96 bits: a collision is not expected before ~10^14 messages, and
  * the unique `dedupeKey` index still stands behind it.
  */
 export function interactionIdOf(dedupeKey: string): Types.ObjectId {

@@ -6,7 +6,7 @@
 import type { Agenda } from 'agenda';
 import type { AnyBulkWriteOperation, Connection, Types } from 'mongoose';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
-import { bulkWriteInChunks, chunksOf } from '../db/update-chunks.js';
+import { bulkWriteInChunks, chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { planSweep, type SweepFan } from '../tagging/plan-sweep.js';
@@ -45,9 +45,6 @@ const PROJECTION = {
   menuPaths: 1,
 };
 
-/** Fans re-read, re-planned and written per step of the second phase. */
-const WRITE_CHUNK = 1_000;
-
 type ScannedFan = SweepFan & { _id: Types.ObjectId };
 
 /**
@@ -81,7 +78,7 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
     }
   }
   let updated = 0;
-  for (const ids of chunksOf(toChange, WRITE_CHUNK)) {
+  for (const ids of chunksOf(toChange, IDS_PER_LOOKUP)) {
     const fans = await model.find({ _id: { $in: ids }, purgedAt: { $exists: false } }, PROJECTION).lean<ScannedFan[]>();
     const ops = fans.flatMap((fan) =>
       planSweep(fan, rules, now).map((update) => ({ updateOne: { filter: { _id: fan._id }, update } }) as AnyBulkWriteOperation<Fan>),
