@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Builds fanhook's local database engine once and caches it (shared/SPEC.md §11):
+# PostgreSQL 15 (Debian's) with pgvector, pg_cron and DocumentDB, and FerretDB 2.5 as the
+# MongoDB-wire front end. Prints one progress line per step to stderr and the engine's
+# directory on stdout. A second run with the same pins finds the cache and prints at once.
+#
+# Sources: ../shared/vendor/ (pinned tarballs) when it exists, else the projects' GitHub
+# archives, checked against the same SHA-256 sums. FerretDB comes from the Go module proxy.
+#
+#   scripts/local-engine/build.sh            FANHOOK_CACHE_DIR overrides ~/.cache/fanhook
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=pins.sh
+source "$here/pins.sh"
+
+cache_dir=${FANHOOK_CACHE_DIR:-${HOME:-/tmp}/.cache/fanhook}
+engine_dir="$cache_dir/engine-$ENGINE_KEY"
+vendor_dir=${FANHOOK_VENDOR_DIR:-$(cd "$here/../../.." && pwd)/shared/vendor}
+
+say() { printf 'local engine: %s\n' "$*" >&2; }
+fail() { printf 'local engine: %s\n' "$*" >&2; exit 1; }
+
+if [[ -f "$engine_dir/READY" ]]; then
+  printf '%s\n' "$engine_dir"
+  exit 0
+fi
+
+# --- what the machine must have: one line naming each missing package ---------------------
+apt_install="apt-get install -y $DEBIAN_PACKAGES"
+need_pkg() { # command-or-file, debian package
+  if [[ "$1" == /* ]]; then [[ -e "$1" ]]; else command -v "$1" >/dev/null 2>&1; fi ||
+    fail "missing system package $2 (install the build's packages with: $apt_install)"
+}
+need_pkg "$PG_BIN/postgres" postgresql-15
+need_pkg "$PG_BIN/pg_config" postgresql-server-dev-15
+need_pkg /usr/include/postgresql/15/server/postgres.h postgresql-server-dev-15
+need_pkg make build-essential
+need_pkg gcc build-essential
+need_pkg cmake cmake
+need_pkg pkg-config pkg-config
+need_pkg /usr/include/pcre2.h libpcre2-dev
+need_pkg /usr/include/libbson-1.0/bson/bson.h libbson-dev
+need_pkg /usr/lib/x86_64-linux-gnu/libbidgcc000.a libintelrdfpmath-dev
+need_pkg /usr/include/krb5.h libkrb5-dev
+need_pkg /usr/include/openssl/ssl.h libssl-dev
+need_pkg "$PG_LIB/rum.so" postgresql-15-rum
+need_pkg "$PG_LIB/postgis-3.so" postgresql-15-postgis-3
+command -v go >/dev/null 2>&1 || fail "missing Go >= 1.24 (install it from go.dev/dl or: apt-get install -y golang-go)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/fanhook-engine-build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+stage="$work/engine"
+started=$SECONDS
+step() { say "[$1/6] $2 ($((SECONDS - started)) s)"; }
+
+# --- sources --------------------------------------------------------------------------------
+fetch_source() { # name file sha256 url
+  local file="$work/$2"
+  if [[ -f "$vendor_dir/$2" ]]; then
+    cp "$vendor_dir/$2" "$file"
+  else
+    command -v curl >/dev/null 2>&1 || fail "missing curl to download $2 (apt-get install -y curl)"
+    curl -fsSL --retry 2 -o "$file" "$4" || fail "cannot download $1 from $4 (and $vendor_dir/$2 is absent)"
+  fi
+  echo "$3  $file" | sha256sum -c --quiet - >/dev/null 2>&1 || fail "checksum mismatch for $2"
+  tar xzf "$file" -C "$work"
+}
+step 1 "unpacking pinned sources"
+fetch_source pgvector "$PGVECTOR_FILE" "$PGVECTOR_SHA256" "$PGVECTOR_URL"
+fetch_source pg_cron "$PGCRON_FILE" "$PGCRON_SHA256" "$PGCRON_URL"
+fetch_source documentdb "$DOCUMENTDB_FILE" "$DOCUMENTDB_SHA256" "$DOCUMENTDB_URL"
+
+# --- a relocatable PostgreSQL tree: Debian's server plus the extensions ----------------------
+# PostgreSQL finds its lib and share directories relative to its binary, so a copy of
+# Debian's tree with the extensions installed into it (DESTDIR) runs from the cache without
+# touching the system's own PostgreSQL.
+mkdir -p "$stage/pg/usr/lib/postgresql" "$stage/pg/usr/share/postgresql"
+cp -a /usr/lib/postgresql/15 "$stage/pg/usr/lib/postgresql/"
+cp -a /usr/share/postgresql/15 "$stage/pg/usr/share/postgresql/"
+jobs=$(nproc 2>/dev/null || echo 2)
+pgxs() { # directory [make args]
+  local dir=$1
+  shift
+  make -C "$dir" -j"$jobs" PG_CONFIG="$PG_BIN/pg_config" "$@" >>"$work/build.log" 2>&1 &&
+    make -C "$dir" PG_CONFIG="$PG_BIN/pg_config" "$@" install DESTDIR="$stage/pg" >>"$work/build.log" 2>&1 ||
+    { tail -n 40 "$work/build.log" >&2; fail "building $(basename "$dir") failed (log above)"; }
+}
+step 2 "building pgvector $PGVECTOR_VERSION"
+pgxs "$work/pgvector-$PGVECTOR_VERSION" OPTFLAGS=""
+step 3 "building pg_cron $PGCRON_VERSION"
+pgxs "$work/pg_cron-$PGCRON_VERSION"
+
+step 4 "building DocumentDB $DOCUMENTDB_VERSION (the longest step: minutes)"
+documentdb_src="$work/$DOCUMENTDB_DIR"
+# Debian's Intel decimal library has no pkg-config file; DocumentDB looks for one.
+mkdir -p "$work/pkgconfig"
+cat >"$work/pkgconfig/intelmathlib.pc" <<PC
+Name: intelmathlib
+Description: Intel decimal floating-point math library (Debian libintelrdfpmath-dev)
+Version: 2.0
+Libs: -L/usr/lib/x86_64-linux-gnu -lbidgcc000
+Cflags: -I/usr/include
+PC
+export PKG_CONFIG_PATH="$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+if [[ -f "$vendor_dir/documentdb-libbson-1.23.patch" ]] && ! pkg-config --atleast-version=1.25 libbson-1.0; then
+  patch -d "$documentdb_src" -p1 -s <"$vendor_dir/documentdb-libbson-1.23.patch"
+fi
+pgxs "$documentdb_src/pg_documentdb_core"
+pgxs "$documentdb_src/pg_documentdb"
+
+step 5 "building FerretDB $FERRETDB_VERSION"
+mod_dir=$(go mod download -json "github.com/FerretDB/FerretDB/v2@$FERRETDB_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+[[ -n "$mod_dir" && -d "$mod_dir" ]] || fail "go mod download of FerretDB $FERRETDB_VERSION failed"
+cp -r "$mod_dir" "$work/ferretdb"
+chmod -R u+w "$work/ferretdb"
+# The module zip leaves out the generated version file the binary refuses to start without.
+printf '%s' "$FERRETDB_VERSION" >"$work/ferretdb/build/version/version.txt"
+# cmd/ferretdb defines setGOMAXPROCS only for toolchains before 1.25 (which set it themselves).
+cat >"$work/ferretdb/cmd/ferretdb/gomaxprocs_go125.go" <<'GO'
+//go:build go1.25
+
+package main
+
+import "log/slog"
+
+// setGOMAXPROCS is a no-op: Go 1.25 and later size GOMAXPROCS from the container's limits.
+func setGOMAXPROCS(*slog.Logger) {}
+GO
+mkdir -p "$stage/bin"
+(cd "$work/ferretdb" && GOFLAGS=-buildvcs=false GOTOOLCHAIN=local go build -trimpath -o "$stage/bin/ferretdb" ./cmd/ferretdb) \
+  >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; fail "building FerretDB failed (log above)"; }
+
+step 6 "installing into $engine_dir"
+printf '%s\n' "$ENGINE_KEY" >"$stage/READY"
+mkdir -p "$cache_dir"
+rm -rf "$engine_dir"
+mv "$stage" "$engine_dir"
+say "built in $((SECONDS - started)) s"
+printf '%s\n' "$engine_dir"
