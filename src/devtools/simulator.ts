@@ -2,12 +2,15 @@
  * Terminal chat with a running fanhook as a fan, admin or staff (SPEC.md §10):
  *   npm run simulate -- --as fan --openid oFAN1 [--url http://127.0.0.1:3000/wechat]
  *     [--token …] [--aes-key … --appid …] [--mode safe|compatible|plain] [--fake http://127.0.0.1:3900]
+ *     [--images DIR]   (received images are saved there; default $FANHOOK_DATA_DIR/simulator-images)
  * Text lines are fan messages; lines starting with `:` are simulator actions (admin commands
  * start with `/`, so they stay plain text). A thin shell over SimulatedFan; the fake WeChat
  * API is polled for customer-service messages that reach the current openid.
  */
+import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
+import { saveReceivedImage } from './save-received-image.js';
 import { describeReply, SimulatedFan, type CallbackMode, type SimulatedReply } from './simulated-fan.js';
 
 const HELP = `actions:
@@ -74,6 +77,8 @@ class InboxPoller {
   constructor(
     private readonly fakeUrl: string,
     private readonly print: Printer,
+    /** Where received images are saved (a terminal cannot show them). */
+    private readonly imageDir: string,
   ) {}
 
   /** Switches to an openid, skipping what it received before (old messages are not news). */
@@ -115,9 +120,33 @@ class InboxPoller {
     }
     this.since = page.next;
     for (const message of page.messages) {
-      this.print(`${clock()} ${cyan(VIA_LABEL[message.via] ?? `[${message.via}]`)} ${describeApiMessage(message.body)}`);
+      this.print(`${clock()} ${cyan(VIA_LABEL[message.via] ?? `[${message.via}]`)} ${await this.describe(message.body)}`);
     }
   }
+
+  /** An image message is saved to a file and shown as its path; other messages as one line. */
+  private async describe(body: unknown): Promise<string> {
+    const mediaId = imageMediaIdOf(body);
+    if (mediaId === undefined) {
+      return describeApiMessage(body);
+    }
+    const file = await saveReceivedImage(this.fakeUrl, mediaId, this.imageDir).catch(() => null);
+    return file ? `[图片] saved to ${file}` : `[图片 ${mediaId}]`;
+  }
+}
+
+/** The media id of a customer-service image message body, if it is one. */
+function imageMediaIdOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) {
+    return undefined;
+  }
+  const msg = body as Record<string, unknown>;
+  const image = msg.image;
+  if (msg.msgtype !== 'image' || typeof image !== 'object' || image === null) {
+    return undefined;
+  }
+  const mediaId = (image as Record<string, unknown>).media_id;
+  return typeof mediaId === 'string' ? mediaId : undefined;
 }
 
 /** A readable reason; fetch hides the useful part (ECONNREFUSED, timeout) in `cause`. */
@@ -220,6 +249,7 @@ function options() {
       mode: { type: 'string' },
       account: { type: 'string' },
       fake: { type: 'string' },
+      images: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -252,6 +282,7 @@ function options() {
     help: values.help === true,
     role,
     fake: fake?.replace(/\/+$/, ''),
+    imageDir: values.images ?? path.join(env.FANHOOK_DATA_DIR ?? './data', 'simulator-images'),
     fan: {
       url: values.url ?? `http://127.0.0.1:${env.PORT ?? '3000'}/wechat`,
       token,
@@ -267,7 +298,7 @@ function options() {
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     console.log(
-      `usage: npm run simulate -- --as fan|admin|staff --openid oFAN1 [--url URL] [--token T] [--aes-key K --appid ID] [--mode safe|compatible|plain] [--fake URL]\n${HELP}`,
+      `usage: npm run simulate -- --as fan|admin|staff --openid oFAN1 [--url URL] [--token T] [--aes-key K --appid ID] [--mode safe|compatible|plain] [--fake URL] [--images DIR]\n${HELP}`,
     );
     return;
   }
@@ -286,7 +317,7 @@ async function main(): Promise<void> {
       rl.prompt(true);
     }
   };
-  const poller = opts.fake ? new InboxPoller(opts.fake, print) : undefined;
+  const poller = opts.fake ? new InboxPoller(opts.fake, print, opts.imageDir) : undefined;
   console.log(
     `${cyan('fanhook simulator')} · ${opts.role} ${fan.openId} → ${opts.fan.url} · ${fan.mode} mode` +
       ` · ${opts.fake ? `fake API ${opts.fake}` : 'no --fake: customer-service messages hidden'} · :help`,

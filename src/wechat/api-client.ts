@@ -50,6 +50,26 @@ export function parseWechatJson(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** A multipart body, built afresh for every attempt since a sent FormData stream cannot be re-read. */
+class MultipartBody {
+  constructor(readonly make: () => FormData) {}
+}
+
+/** A JSON value, a multipart form, or nothing (GET). */
+type RequestBody = MultipartBody | unknown;
+
+/** Headers and body of a request: fetch sets the multipart boundary itself for a FormData. */
+function encodeBody(body: RequestBody): { headers?: Record<string, string>; body?: string | FormData } {
+  if (body === undefined) {
+    return {};
+  }
+  if (body instanceof MultipartBody) {
+    return { body: body.make() };
+  }
+  // WeChat expects raw UTF-8, not \u escapes, but JSON.stringify output is valid either way.
+  return { headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+}
+
 export class WechatApiClient {
   private readonly options: Required<Omit<WechatApiClientOptions, 'fetch'>> & { fetch: typeof fetch };
   private tokenStore: AccessTokenStore | undefined;
@@ -67,6 +87,14 @@ export class WechatApiClient {
   /** POST a JSON body to `path` with the access_token. */
   post<T = Record<string, unknown>>(path: string, body: unknown, options: CallOptions = {}): Promise<T> {
     return this.call<T>('POST', path, body, options);
+  }
+
+  /**
+   * POST a multipart form (temporary media upload, WECHAT.md §0) with the access_token;
+   * `makeForm` builds it for each attempt.
+   */
+  postForm<T = Record<string, unknown>>(path: string, makeForm: () => FormData, options: CallOptions = {}): Promise<T> {
+    return this.call<T>('POST', path, new MultipartBody(makeForm), options);
   }
 
   /** GET `path` with the access_token. */
@@ -90,7 +118,7 @@ export class WechatApiClient {
     return { accessToken, expiresInSeconds: expiresIn };
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, options: CallOptions): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST', path: string, body: RequestBody, options: CallOptions): Promise<T> {
     this.assertNotCoolingDown(path);
     const store = this.tokenStore;
     if (!store) {
@@ -138,7 +166,7 @@ export class WechatApiClient {
     method: string,
     path: string,
     query: Record<string, string> | undefined,
-    body: unknown,
+    body: RequestBody,
   ): Promise<Record<string, unknown>> {
     const url = new URL(this.options.baseUrl + path);
     for (const [key, value] of Object.entries(query ?? {})) {
@@ -146,13 +174,7 @@ export class WechatApiClient {
     }
     let response: Response;
     try {
-      response = await this.options.fetch(url, {
-        method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json; charset=utf-8' },
-        // WeChat expects raw UTF-8, not \u escapes, but JSON.stringify output is valid either way.
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
+      response = await this.options.fetch(url, { method, ...encodeBody(body), signal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (error) {
       throw new NetworkError(`WeChat API ${path} unreachable: ${(error as Error).message}`, error);
     }

@@ -7,11 +7,19 @@ import { ERRMSG } from './protocol.js';
 /** A parsed JSON object. */
 export type Json = Record<string, unknown>;
 
-/** What a route handler answers: a JSON body by default, or text with its own content type. */
+/** What a route handler answers: a JSON body by default, or text or bytes with their own content type. */
 export interface Answer {
   status?: number;
-  body: Json | string;
+  body: Json | string | Buffer;
   contentType?: string;
+}
+
+/** The file part of a multipart upload (the `media` field of media/upload). */
+export interface UploadedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
 }
 
 /** A request after the server parsed its URL and body. */
@@ -19,7 +27,10 @@ export interface FakeRequest {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** The JSON body; for a multipart upload a summary of its file (name, type, size). */
   body: unknown;
+  /** The uploaded file of a multipart request. */
+  file?: UploadedFile;
 }
 
 /** An errcode answer, with WeChat's errmsg for that code unless one is given. */

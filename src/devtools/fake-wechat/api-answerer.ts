@@ -62,9 +62,11 @@ export function createApiAnswerer(account: FakeAccount, routes: Map<string, Rout
     } else {
       answer = checkRoute(route, req, parseError) ?? route.handle(req);
     }
-    const text = typeof answer.body === 'string' ? answer.body : toJsonText(answer.body);
-    send(res, answer.status ?? 200, text, answer.contentType);
-    const errcode = typeof answer.body === 'string' ? 0 : Number(answer.body.errcode ?? 0);
+    const body = answer.body;
+    // Text and bytes (a QR image, a media download) go out as they are and carry no errcode.
+    const verbatim = typeof body === 'string' || Buffer.isBuffer(body);
+    send(res, answer.status ?? 200, verbatim ? body : toJsonText(body), answer.contentType);
+    const errcode = verbatim ? 0 : Number(body.errcode ?? 0);
     record({ ...base, response: toRecorded(answer.body), errcode, ...(route ? {} : { unexpected: true }) });
   };
 

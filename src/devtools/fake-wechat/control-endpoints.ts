@@ -22,6 +22,16 @@ export function createControl(api: FakeWechatApi, account: FakeAccount) {
         reply({ openid: openId, next: since + messages.length, messages });
         return;
       }
+      case 'GET /__fake/media': {
+        // The bytes of an uploaded temporary media file, so the simulator can show an image it received.
+        const media = api.media(req.query.media_id ?? '');
+        if (!media) {
+          reply({ error: 'no such media' }, 404);
+          return;
+        }
+        send(res, 200, media.bytes, media.contentType || 'application/octet-stream');
+        return;
+      }
       case 'GET /__fake/calls': {
         const path = req.query.path;
         reply({ calls: path ? api.callsTo(path) : api.calls });

@@ -5,7 +5,7 @@
  * this class only holds it, with the few operations they all share.
  */
 import { FIRST_MSG_ID, SYSTEM_TAG_ID } from './protocol.js';
-import type { FakeDelivery, FakeFan, FakeMassJob, FakeWechatApiOptions, RecordedCall } from './types.js';
+import type { FakeDelivery, FakeFan, FakeMassJob, FakeMedia, FakeWechatApiOptions, RecordedCall } from './types.js';
 
 /** An issued access token. */
 export interface TokenRecord {
@@ -42,6 +42,7 @@ export class FakeAccount {
   nextMsgDataId = 2247483650;
   speed = 0;
   failures = new Map<string, Failure[]>();
+  media = new Map<string, FakeMedia>();
 
   constructor(readonly opts: Required<Pick<FakeWechatApiOptions, 'appId' | 'appSecret' | 'clock'>>) {
     this.reset();
@@ -65,6 +66,7 @@ export class FakeAccount {
     this.nextMsgDataId = 2247483650;
     this.speed = 0;
     this.failures = new Map();
+    this.media = new Map();
   }
 
   now(): number {

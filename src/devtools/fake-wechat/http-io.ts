@@ -20,7 +20,12 @@ export async function readBody(req: http.IncomingMessage, limit = 20 * 1024 * 10
 }
 
 /** Sends a complete response with its content length. */
-export function send(res: http.ServerResponse, status: number, text: string, contentType = 'application/json; charset=utf-8'): void {
+export function send(
+  res: http.ServerResponse,
+  status: number,
+  text: string | Buffer,
+  contentType = 'application/json; charset=utf-8',
+): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

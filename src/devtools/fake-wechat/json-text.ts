@@ -18,10 +18,13 @@ export function toJsonText(body: Json): string {
   return text.replace(/"\\u0001rawint:(\d+)"/g, '$1');
 }
 
-/** The recorded form of an answer: RawIntegers become digit strings. */
-export function toRecorded(body: Json | string): unknown {
+/** The recorded form of an answer: RawIntegers become digit strings, bytes their size. */
+export function toRecorded(body: Json | string | Buffer): unknown {
   if (typeof body === 'string') {
     return body;
+  }
+  if (Buffer.isBuffer(body)) {
+    return { bytes: body.length };
   }
   return JSON.parse(JSON.stringify(body, (_key, value: unknown) => (value instanceof RawInteger ? value.digits : value)));
 }

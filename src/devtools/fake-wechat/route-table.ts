@@ -8,7 +8,7 @@ import { customSend, typing } from './custom-message-routes.js';
 import type { FakeAccount } from './fake-account.js';
 import { massDelete, massGet, massSpeed } from './mass-job-routes.js';
 import { massPreview, massSend, massSendAll } from './mass-send-routes.js';
-import { mediaUpload, quotaGet } from './media-and-quota-routes.js';
+import { mediaGet, mediaUpload, quotaGet } from './media-and-quota-routes.js';
 import { batchTagging, tagCreate, tagDelete, tagFans, tagIdList, tagList, tagUpdate } from './tag-routes.js';
 import { classicTokenRoute, stableTokenRoute } from './token-routes.js';
 import { userBatchGet, userInfoRoute, userList } from './user-routes.js';
@@ -48,6 +48,7 @@ export function buildRouteTable(account: FakeAccount): Map<string, Route> {
     ['/cgi-bin/user/info/batchget', post((r) => userBatchGet(account, r))],
     ['/cgi-bin/user/get', get((r) => userList(account, r))],
     ['/cgi-bin/media/upload', post((r) => mediaUpload(account, r))],
+    ['/cgi-bin/media/get', get((r) => mediaGet(account, r))],
     ['/cgi-bin/openapi/quota/get', post((r) => quotaGet(account, r))],
   ]);
 }

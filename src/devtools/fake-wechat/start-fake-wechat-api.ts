@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../lib/clock.js';
-import type { FakeRequest } from './answers.js';
+import type { FakeRequest, UploadedFile } from './answers.js';
 import { createApiAnswerer } from './api-answerer.js';
 import { createControl } from './control-endpoints.js';
 import { FakeAccount } from './fake-account.js';
@@ -52,6 +52,7 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
     callsTo: (path) => account.calls.filter((call) => call.path === path),
     customMessagesFor: (openId) => (account.inboxes.get(openId) ?? []).filter((d) => d.via === 'custom').map((d) => d.body),
     messagesFor: (openId) => [...(account.inboxes.get(openId) ?? [])],
+    media: (mediaId) => account.media.get(mediaId),
     massJobs: () => [...account.jobs.values()],
     setFan: (openId, patch = {}) => Object.assign(account.fan(openId), patch),
     failNext: (path, errcode, failOptions = {}) => queueFailure(account, path, errcode, failOptions),
@@ -74,10 +75,12 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
       const query = Object.fromEntries(url.searchParams);
       const raw = await readBody(req);
       let body: unknown;
+      let file: UploadedFile | undefined;
       let parseError = false;
-      const isMedia = url.pathname === '/cgi-bin/media/upload';
-      if (isMedia) {
-        body = raw.length > 0 ? { bytes: raw.length } : undefined;
+      const contentType = req.headers['content-type'] ?? '';
+      if (contentType.startsWith('multipart/form-data')) {
+        file = await firstFile(raw, contentType);
+        body = file ? { [file.field]: { filename: file.filename, contentType: file.contentType, bytes: file.bytes.length } } : undefined;
       } else if (raw.length > 0) {
         try {
           body = parseJsonBody(raw.toString('utf8'));
@@ -86,7 +89,8 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
           body = raw.toString('utf8');
         }
       }
-      const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname.replace(/\/+$/, '') || '/', query, body };
+      const path = url.pathname.replace(/\/+$/, '') || '/';
+      const request: FakeRequest = { method: req.method ?? 'GET', path, query, body, ...(file ? { file } : {}) };
       if (request.path.startsWith('/__fake/')) {
         await control(request, res);
       } else {
@@ -105,4 +109,20 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
   });
   api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return api;
+}
+
+/** The first file part of a multipart body (undici parses multipart for Response#formData). */
+async function firstFile(raw: Buffer, contentType: string): Promise<UploadedFile | undefined> {
+  let form: FormData;
+  try {
+    form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    return undefined;
+  }
+  for (const [field, value] of form) {
+    if (typeof value !== 'string') {
+      return { field, filename: value.name, contentType: value.type, bytes: Buffer.from(await value.arrayBuffer()) };
+    }
+  }
+  return undefined;
 }

@@ -79,6 +79,16 @@ export interface FakeMassJob {
   status: 'SENDING' | 'SEND_SUCCESS' | 'SEND_FAIL' | 'DELETE';
 }
 
+/** A temporary media file uploaded through media/upload, kept so its recipient can see it. */
+export interface FakeMedia {
+  mediaId: string;
+  type: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+  createdAt: Date;
+}
+
 /** What the fake knows about one fan. */
 export interface FakeFan {
   openId: string;
@@ -106,6 +116,8 @@ export interface FakeWechatApi {
   customMessagesFor(openId: string): unknown[];
   /** Everything delivered to that fan's chat, in order. */
   messagesFor(openId: string): FakeDelivery[];
+  /** A temporary media file uploaded through media/upload. */
+  media(mediaId: string): FakeMedia | undefined;
   massJobs(): FakeMassJob[];
   /** Creates or changes a fan (e.g. `subscribe: false` to simulate an unfollow). */
   setFan(openId: string, patch?: Partial<Omit<FakeFan, 'openId'>>): FakeFan;
