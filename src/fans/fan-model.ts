@@ -53,11 +53,31 @@ export interface FanHandoff {
   mode: 'staff' | 'native';
 }
 
+/**
+ * What the fan bought, recomputed from the `orders` collection (src/orders/) after every import
+ * and when the fan appears, so the segment terms (`bought:`, `orders>=`, `spent>`, `ordered<`,
+ * `rfm:`) are plain indexed comparisons on this document.
+ */
+export interface PurchaseFacts {
+  orders: number;
+  spentFen: number;
+  firstAt?: Date;
+  lastAt?: Date;
+  /** Distinct SKUs and item names bought (`bought:` matches either). */
+  skus: string[];
+  names: string[];
+  sizes: string[];
+  /** RFM tier key from templates/rfm.yaml; unset for a fan who never ordered. */
+  rfm?: string;
+}
+
 /** Activity tier (SPEC.md §2), kept up to date by the interaction path and the sweep. */
 export type ActivityTier = 'new' | 'active' | 'dormant' | 'unsubscribed';
 
 export interface Fan {
   openId: string;
+  /** WeChat unionid (user/info), when known: orders that name the buyer by unionid join by it. */
+  unionId?: string;
   subscribed: boolean;
   subscribedAt?: Date;
   unsubscribedAt?: Date;
@@ -112,6 +132,9 @@ export interface Fan {
   tagsRev: number;
   /** Names of the tags currently mirrored to WeChat user tags. */
   syncedTags: string[];
+  purchases: PurchaseFacts;
+  /** Broadcast numbers whose tracked links the fan opened (`clicked:<id>`), added with $addToSet. */
+  clickedBroadcasts: number[];
   createdAt?: Date;
   updatedAt?: Date;
 }
@@ -160,6 +183,18 @@ export const fanSchema = new Schema<Fan>(
     tagsDirty: { type: Boolean, default: false },
     tagsRev: { type: Number, default: 0 },
     syncedTags: { type: [String], default: [] },
+    unionId: { type: String },
+    purchases: {
+      orders: { type: Number, default: 0 },
+      spentFen: { type: Number, default: 0 },
+      firstAt: { type: Date },
+      lastAt: { type: Date },
+      skus: { type: [String], default: [] },
+      names: { type: [String], default: [] },
+      sizes: { type: [String], default: [] },
+      rfm: { type: String },
+    },
+    clickedBroadcasts: { type: [Number], default: [] },
   },
   { versionKey: false, timestamps: true, minimize: false },
 );
@@ -171,6 +206,16 @@ fanSchema.index({ source: 1 });
 fanSchema.index({ 'location.region': 1 });
 fanSchema.index({ subscribedAt: -1 });
 fanSchema.index({ activity: 1 });
+// Purchase and click terms of the grammar (src/orders/ keeps `purchases` up to date).
+fanSchema.index({ 'purchases.skus': 1 });
+fanSchema.index({ 'purchases.names': 1 });
+fanSchema.index({ 'purchases.orders': 1 });
+fanSchema.index({ 'purchases.spentFen': 1 });
+fanSchema.index({ 'purchases.lastAt': 1 });
+fanSchema.index({ 'purchases.rfm': 1 });
+fanSchema.index({ clickedBroadcasts: 1 });
+// Orders that name their buyer by unionid find the fan through it.
+fanSchema.index({ unionId: 1 }, { sparse: true });
 // The WeChat tag sync job scans for fans whose tags changed.
 fanSchema.index({ tagsDirty: 1 });
 // The privacy purge finds fans unfollowed long enough ago.
