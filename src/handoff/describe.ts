@@ -19,7 +19,9 @@ const REASONS: Record<HandoffReason, string> = {
 export function summarize(message: InboundMessage): { kind: string; text: string; mediaId?: string } {
   switch (message.kind) {
     case 'text':
-      return { kind: 'text', text: message.content };
+      return message.fromVoice
+        ? { kind: 'voice', text: `[语音] ${message.content}`, mediaId: message.fromVoice.mediaId }
+        : { kind: 'text', text: message.content };
     case 'image':
       return { kind: 'image', text: '[图片]', mediaId: message.mediaId };
     case 'voice':
@@ -52,6 +54,9 @@ export function relayForStaff(shortId: string, message: InboundMessage, severalC
       return severalChats || message.recognition
         ? [label, { type: 'voice', mediaId: message.mediaId }]
         : [{ type: 'voice', mediaId: message.mediaId }];
+    case 'text':
+      // A recognised voice: its words and the voice itself.
+      return message.fromVoice ? [label, { type: 'voice', mediaId: message.fromVoice.mediaId }] : [label];
     case 'video':
     case 'shortvideo':
       return [{ type: 'video', mediaId: message.mediaId, title: `#${shortId} 粉丝的视频` }];
@@ -64,7 +69,10 @@ export function relayForStaff(shortId: string, message: InboundMessage, severalC
 export function relayForFan(message: InboundMessage, text?: string): OutboundReply | null {
   switch (message.kind) {
     case 'text':
-      return { type: 'text', content: text ?? message.content };
+      // A staff member's recognised voice reaches the fan as the voice they recorded.
+      return message.fromVoice && text === undefined
+        ? { type: 'voice', mediaId: message.fromVoice.mediaId }
+        : { type: 'text', content: text ?? message.content };
     case 'image':
       return { type: 'image', mediaId: message.mediaId };
     case 'voice':

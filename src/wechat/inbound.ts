@@ -29,6 +29,8 @@ export interface TextMessage extends InboundBase {
   kind: 'text';
   content: string;
   /** set when the text is a tapped msgmenu choice */ bizMsgMenuId?: string;
+  /** Set when the text is WeChat's recognition of a voice message (voice-as-text.ts). */
+  fromVoice?: { mediaId: string; format: string };
 }
 export interface ImageMessage extends InboundBase {
   kind: 'image';

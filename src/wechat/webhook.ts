@@ -17,6 +17,7 @@ import { dedupeKeyOf, type InboundMessage } from './inbound.js';
 import { ReplySlot } from './reply-slot.js';
 import type { OutboundReply } from './reply.js';
 import { computeMsgSignature, verifyMsgSignature, verifySignature } from './signature.js';
+import { heardAsText } from './voice-as-text.js';
 import { buildEncryptedReplyXml, buildReplyXml, parseEncryptedEnvelope, parseInboundXml } from './xml.js';
 
 const SPOOL_AFTER_MS = 3_000;
@@ -203,7 +204,9 @@ export class WechatWebhook {
       slot.close();
     }
     const logger = this.options.logger.child({ openId: message.fromUserName, msgId: message.msgId, kind: message.kind });
-    const ctx = new WechatContext({ message, slot, deferred: this.options.deferred, logger, clock: this.options.clock });
+    // A recognised voice is handled as the fan's words (it is stored as the voice it was).
+    const heard = heardAsText(message);
+    const ctx = new WechatContext({ message: heard, slot, deferred: this.options.deferred, logger, clock: this.options.clock });
     const outcomeNow = (): ReplyOutcome =>
       slot.reply ? { reply: slot.reply, replyMode: 'passive' } : { reply: null, replyMode: slot.closed ? 'deferred' : 'none' };
 
