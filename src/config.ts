@@ -4,6 +4,7 @@
  * Names of the variables are part of the runtime contract (shared/SPEC.md).
  */
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
@@ -27,6 +28,12 @@ const isValidTimeZone = (tz: string): boolean => {
   }
 };
 
+/** https, or http for a loopback host (development and tests). */
+function isPublicUrlAllowed(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const envSchema = z.object({
@@ -46,6 +53,15 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey')
     .optional(),
   WECHAT_API_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://api.weixin.qq.com'),
+  /** Base URL of WeChat's web-authorization page (`/connect/oauth2/authorize`, WECHAT.md §16). */
+  WECHAT_OAUTH_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://open.weixin.qq.com'),
+  /** Public base URL of this fanhook: enables tracked links (SPEC.md §12). */
+  FANHOOK_PUBLIC_URL: z
+    .url({ error: 'must be an http(s) URL' })
+    .refine((value) => isPublicUrlAllowed(value), 'must be https (http only for localhost or 127.0.0.1)')
+    .optional(),
+  /** Days after a push in which a fan's order counts for it in /report. */
+  FANHOOK_ATTRIBUTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
@@ -101,7 +117,13 @@ export interface Config {
     readonly aesKey: string | undefined;
     readonly previousAesKey: string | undefined;
     readonly apiBase: string;
+    /** Base URL of the web-authorization page. */
+    readonly oauthBase: string;
   };
+  /** Tracked links (SPEC.md §12): undefined when FANHOOK_PUBLIC_URL is unset (links stay as written). */
+  readonly links: { readonly publicUrl: string; readonly secret: string } | undefined;
+  /** Days after a push in which an order is attributed to it. */
+  readonly attributionDays: number;
   /** Undefined: start or reuse the local development database under `dataDir`. */
   readonly mongodbUri: string | undefined;
   readonly adminOpenIds: readonly string[];
@@ -151,6 +173,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const name = e.FANHOOK_TIMEZONE ? 'FANHOOK_TIMEZONE' : 'TZ';
     throw new ConfigError(`Invalid configuration: ${name} is not a known IANA time zone: ${timezone}`);
   }
+  if (e.NODE_ENV === 'production' && !e.MONGODB_URI) {
+    // The local engine is a development tool; production runs on the merchant's MongoDB.
+    throw new ConfigError('Invalid configuration: MONGODB_URI is required when NODE_ENV=production');
+  }
   return Object.freeze({
     port: e.PORT,
     wechat: Object.freeze({
@@ -160,7 +186,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       aesKey: e.WECHAT_AES_KEY,
       previousAesKey: e.WECHAT_AES_KEY_PREVIOUS,
       apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''),
+      oauthBase: e.WECHAT_OAUTH_BASE.replace(/\/+$/, ''),
     }),
+    links: e.FANHOOK_PUBLIC_URL
+      ? Object.freeze({ publicUrl: e.FANHOOK_PUBLIC_URL.replace(/\/+$/, ''), secret: linkSecretOf(e.WECHAT_TOKEN, e.WECHAT_APPSECRET) })
+      : undefined,
+    attributionDays: e.FANHOOK_ATTRIBUTION_DAYS,
     mongodbUri: e.MONGODB_URI,
     adminOpenIds: Object.freeze([...e.ADMIN_OPENIDS]),
     staffOpenIds: Object.freeze([...e.STAFF_OPENIDS]),
@@ -194,4 +225,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     isTest: e.NODE_ENV === 'test',
     isProduction: e.NODE_ENV === 'production',
   });
+}
+
+/**
+ * The key that signs per-fan link codes and OAuth states: derived from two secrets the
+ * server already has, so nothing new needs configuring, and a leaked link never reveals them.
+ */
+function linkSecretOf(token: string, appSecret: string): string {
+  return createHash('sha256').update(`fanhook-links\u0000${token}\u0000${appSecret}`).digest('base64url');
 }

@@ -23,6 +23,10 @@ import { ensureIndexes } from './db/ensure-indexes.js';
 import type { HandoffDeps } from './handoff/handoff-deps.js';
 import { HandoffSettings } from './handoff/handoff-settings.js';
 import { createHttpApp } from './http/app.js';
+import { ensureLinkIndexes } from './links/ensure-link-indexes.js';
+import { LinkFollower } from './links/follow-link.js';
+import { LinkTracker } from './links/link-tracker.js';
+import { WebOAuth } from './wechat/web-oauth.js';
 import { InboundSpool } from './interactions/inbound-spool.js';
 import { InteractionStore } from './interactions/interaction-store.js';
 import { startSpoolReplay } from './interactions/spool-replayer.js';
@@ -87,6 +91,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   const { config, connection, logger } = options;
   const clock = options.clock ?? systemClock;
   await ensureIndexes(connection);
+  await ensureLinkIndexes(connection);
   const api = new WechatApiClient({
     baseUrl: config.wechat.apiBase,
     appId: config.wechat.appId,
@@ -112,6 +117,9 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     shopName: () => templates.replies.shopName,
   };
   const ops = await startOpsChannel({ settings: config.ops, client: options.opsClient, handoff, dataDir: config.dataDir, logger });
+  const links = config.links
+    ? new LinkTracker({ connection, clock, publicUrl: config.links.publicUrl, secret: config.links.secret })
+    : undefined;
   const broadcast: BroadcastDeps = {
     connection,
     api,
@@ -129,6 +137,8 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
       batchSize: config.broadcast.batchSize,
     },
     calls: { perDay: config.broadcast.callsPerDay, perMinute: config.broadcast.callsPerMinute },
+    ...(links ? { links } : {}),
+    attributionDays: config.attributionDays,
   };
   // Reads `agenda` only when a command runs, after it is created below.
   const broadcastScheduler = createBroadcastScheduler(() => agenda, config.timezone);
@@ -138,7 +148,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     { label: '转人工设置（handoff.yaml）', reload: () => handoff.settings.reload() },
   ];
   const commands = createCommands({ connection, roles, clock, logger, handoff, broadcast, broadcastScheduler, reloadables });
-  const bot = createBot({ connection, templates, rules, roles, commands, handoff, broadcast });
+  const bot = createBot({ connection, templates, rules, roles, commands, handoff, broadcast, ...(links ? { links } : {}) });
   const crypto = config.wechat.aesKey
     ? new WechatCrypto({ appId: config.wechat.appId, aesKey: config.wechat.aesKey, previousAesKey: config.wechat.previousAesKey })
     : undefined;
@@ -177,7 +187,29 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   let server: Server | undefined;
 
   const isReady = (): boolean => isConnected(connection) && (config.role === 'web' || jobsRunning);
-  const http = createHttpApp({ webhook, bodyLimitBytes: config.bodyLimitBytes, isReady, logger });
+  const linkFollower = config.links
+    ? new LinkFollower({
+        connection,
+        oauth: new WebOAuth({
+          oauthBase: config.wechat.oauthBase,
+          apiBase: config.wechat.apiBase,
+          appId: config.wechat.appId,
+          appSecret: config.wechat.appSecret,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
+        publicUrl: config.links.publicUrl,
+        secret: config.links.secret,
+        clock,
+        logger,
+      })
+    : undefined;
+  const http = createHttpApp({
+    webhook,
+    bodyLimitBytes: config.bodyLimitBytes,
+    isReady,
+    logger,
+    ...(linkFollower ? { links: linkFollower } : {}),
+  });
 
   return {
     http,

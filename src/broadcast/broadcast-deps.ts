@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import type { CustomerServiceSender } from '../customer-service/send-customer-message.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { LinkTracker } from '../links/link-tracker.js';
 import type { WechatApiClient } from '../wechat/api-client.js';
 import type { PushLimits } from './audience.js';
 import type { MassCallLimits } from './mass-call-log.js';
@@ -25,4 +26,8 @@ export interface BroadcastDeps {
   syncedTags: () => ReadonlySet<string>;
   limits: PushLimits;
   calls: MassCallLimits;
+  /** Rewrites URLs in sent content to tracked links; undefined when FANHOOK_PUBLIC_URL is unset. */
+  links?: LinkTracker;
+  /** Days after a push in which a fan's order counts for it (/report). */
+  attributionDays: number;
 }

@@ -6,6 +6,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '../db/model.js';
 import type { BroadcastContent } from './broadcast-content.js';
+import type { Holdout } from './holdout.js';
 
 export type BroadcastState = 'draft' | 'scheduled' | 'queued' | 'sending' | 'sent' | 'finished' | 'cancelled' | 'failed';
 
@@ -17,6 +18,8 @@ export interface AudienceNumbers {
   massCalls: number;
   quotaExcluded: number;
   unreachable: number;
+  /** Reachable fans held out on purpose (`holdout N%`); absent without a holdout. */
+  holdout?: number;
   /** The WeChat tag the mass part goes to in one `sendall` call; absent when it goes by OpenID list. */
   byTag?: string;
 }
@@ -48,6 +51,8 @@ export interface Broadcast {
   /** Internal audience of product series (birthday care, welcome series). */
   system?: { kind: 'birthday' | 'welcome'; monthDay?: string; from?: Date; to?: Date };
   content: BroadcastContent;
+  /** `holdout N%`: the share of the audience kept unsent and the seed that picks them. */
+  holdout?: Holdout;
   state: BroadcastState;
   createdBy: string;
   createdAt: Date;
@@ -75,6 +80,7 @@ const numbers = {
   massCalls: Number,
   quotaExcluded: Number,
   unreachable: Number,
+  holdout: Number,
   byTag: String,
 };
 
@@ -84,6 +90,7 @@ const broadcastSchema = new Schema<Broadcast>(
     expr: { type: String, required: true },
     system: { type: { _id: false, kind: String, monthDay: String, from: Date, to: Date } },
     content: { type: Schema.Types.Mixed, required: true },
+    holdout: { type: { _id: false, share: Number, seed: String } },
     state: { type: String, required: true },
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },

@@ -6,12 +6,14 @@ import type { Types } from 'mongoose';
 import { parseSegment } from '../segments/parse-segment.js';
 import { audienceFilterOf, streamAudience } from './audience.js';
 import { clientMsgIdOf, getBroadcastBatchModel, type BroadcastBatch } from './broadcast-batch-model.js';
-import { massBodyOf, replyOf } from './broadcast-content.js';
+import { massBodyOf, replyOf, type ResolvedContent } from './broadcast-content.js';
 import type { BroadcastDeps } from './broadcast-deps.js';
 import type { AudienceNumbers, Broadcast } from './broadcast-model.js';
 import { loadBroadcastTemplates, resolveContent } from './broadcast-templates.js';
 import { planDelivery, type DeliveryPlan, type PlanFan } from './plan-delivery.js';
 import { readTagMirror, wechatTagIdOf } from './tag-mirror.js';
+import { storeHoldout } from './holdout-model.js';
+import { isHeldOut } from './holdout.js';
 import { decideTagSend, singleTagOf, toTagPlan, type TagSendDecision } from './tag-send.js';
 import { monthKeyIn } from './zoned-time.js';
 
@@ -31,7 +33,7 @@ export interface BroadcastPlan {
 /** Loads the audience, renders the content per fan and runs the planner. */
 export async function planBroadcast(
   deps: BroadcastDeps,
-  broadcast: Pick<Broadcast, 'expr' | 'system' | 'content'>,
+  broadcast: Pick<Broadcast, 'expr' | 'system' | 'content' | 'holdout'> & { number?: number },
 ): Promise<BroadcastPlan> {
   const now = deps.clock.now();
   const templates = await loadBroadcastTemplates(deps.templatesDir);
@@ -40,7 +42,7 @@ export async function planBroadcast(
   const fanIds = new Map<string, Types.ObjectId>();
   const planFans: PlanFan[] = [];
   for await (const fan of streamAudience(deps.connection, audienceFilterOf(broadcast, now))) {
-    const resolved = resolveContent(broadcast.content, fan, templates, shopName);
+    const resolved = await trackLinks(deps, broadcast, resolveContent(broadcast.content, fan, templates, shopName));
     // Only templated text differs per fan; everything else is one variant.
     const variant = broadcast.content.type === 'template' && resolved.type === 'text' ? resolved.text : '';
     if (!bodies.has(variant)) {
@@ -57,6 +59,7 @@ export async function planBroadcast(
     csReserve: deps.limits.csReserve,
     batchSize: deps.limits.batchSize,
     customerService: canGoByCustomerService(broadcast.content),
+    ...(broadcast.holdout ? { heldOut: (openId: string) => isHeldOut(broadcast.holdout!, openId) } : {}),
   });
   const tagSend = await chooseTagSend(deps, broadcast, openIdPlan);
   const plan = tagSend.byTag ? toTagPlan(openIdPlan, tagSend) : openIdPlan;
@@ -92,8 +95,21 @@ export function numbersOf(plan: DeliveryPlan): AudienceNumbers {
     massCalls: plan.batches.length,
     quotaExcluded: plan.quotaExcluded.length,
     unreachable: plan.unreachable.length,
+    ...(plan.holdout.length > 0 ? { holdout: plan.holdout.length } : {}),
     ...(plan.batches[0]?.tag ? { byTag: plan.batches[0].tag.name } : {}),
   };
+}
+
+/**
+ * The mass-send form of a text with its links tracked for this broadcast (one code per link;
+ * per-fan codes are added where a message goes to one fan, send-customer-batch.ts). Only a
+ * numbered broadcast that is being sent has links: a preview shows the content as written.
+ */
+async function trackLinks(deps: BroadcastDeps, broadcast: { number?: number }, resolved: ResolvedContent): Promise<ResolvedContent> {
+  if (!deps.links || broadcast.number === undefined || resolved.type !== 'text') {
+    return resolved;
+  }
+  return { type: 'text', text: await deps.links.rewrite(resolved.text, { broadcast: broadcast.number }) };
 }
 
 /** Articles (mpnews) cannot go as customer-service messages; everything else can. */
@@ -113,6 +129,7 @@ export async function storeBatches(
 ): Promise<void> {
   const batches = getBroadcastBatchModel(deps.connection);
   await batches.deleteMany({ broadcast: broadcast.number });
+  await storeHoldout(deps.connection, broadcast.number, planned.plan.holdout);
   const docs: BroadcastBatch[] = [];
   if (planned.plan.customer.length > 0) {
     docs.push({

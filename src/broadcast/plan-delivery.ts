@@ -34,6 +34,8 @@ export interface PlanOptions {
   /** False for content customer-service messages cannot carry (mpnews). */
   customerService: boolean;
   batchSize?: number;
+  /** The broadcast's holdout: fans it picks who would be reached are held out instead (no quota spent). */
+  heldOut?: (openId: string) => boolean;
 }
 
 export interface MassBatchPlan {
@@ -50,17 +52,23 @@ export interface DeliveryPlan {
   quotaExcluded: string[];
   /** Fans left alone in their content group: mass send needs at least two. */
   unreachable: string[];
+  /** Reachable fans deliberately not sent (the holdout the report compares against). */
+  holdout: string[];
 }
 
 /** Splits the audience into customer-service fans, mass batches, excluded and unreachable. */
 export function planDelivery(fans: readonly PlanFan[], options: PlanOptions): DeliveryPlan {
-  const plan: DeliveryPlan = { total: fans.length, customer: [], batches: [], quotaExcluded: [], unreachable: [] };
+  const plan: DeliveryPlan = { total: fans.length, customer: [], batches: [], quotaExcluded: [], unreachable: [], holdout: [] };
   const groups = new Map<string, string[]>();
   for (const fan of fans) {
-    if (options.customerService && canUseCustomerService(fan, options)) {
-      plan.customer.push(fan.openId);
-    } else if (isQuotaBlocked(fan, options)) {
+    const byCustomerService = options.customerService && canUseCustomerService(fan, options);
+    // Only fans the push could reach are held out, so the holdout compares like with like.
+    if (!byCustomerService && isQuotaBlocked(fan, options)) {
       plan.quotaExcluded.push(fan.openId);
+    } else if (options.heldOut?.(fan.openId)) {
+      plan.holdout.push(fan.openId);
+    } else if (byCustomerService) {
+      plan.customer.push(fan.openId);
     } else {
       const variant = fan.variant ?? '';
       const group = groups.get(variant);

@@ -25,7 +25,11 @@ export async function sendCustomerBatch(
   const pending = batch.openIds.filter((openId) => !attempted.has(openId));
   const templates = await loadBroadcastTemplates(deps.templatesDir);
   for (let i = 0; i < pending.length; i += PARALLEL) {
-    await Promise.all(pending.slice(i, i + PARALLEL).map((openId) => sendOne(deps, batch._id, openId, content, templates)));
+    await Promise.all(
+      pending
+        .slice(i, i + PARALLEL)
+        .map((openId) => sendOne(deps, { id: batch._id, broadcast: batch.broadcast }, openId, content, templates)),
+    );
   }
   await batches.updateOne({ _id: batch._id }, { $set: { state: 'finished' } });
   return { kind: 'done' };
@@ -33,7 +37,7 @@ export async function sendCustomerBatch(
 
 async function sendOne(
   deps: BroadcastDeps,
-  batchId: unknown,
+  { id: batchId, broadcast: broadcastNumber }: { id: unknown; broadcast: number },
   openId: string,
   content: BroadcastContent,
   templates: BroadcastTemplates,
@@ -46,7 +50,13 @@ async function sendOne(
   try {
     // One lookup by openid per fan: cheap everywhere, unlike a large `$in` on FerretDB.
     const fan = (await getFanModel(deps.connection).findOne({ openId }, AUDIENCE_PROJECTION).lean<TemplateFan>()) ?? { openId };
-    const reply = replyOf(resolveContent(content, fan, templates, deps.shopName()));
+    const resolved = resolveContent(content, fan, templates, deps.shopName());
+    // One fan, one message: the links carry a signed per-fan code and need no OAuth.
+    const tracked =
+      deps.links && resolved.type === 'text'
+        ? { type: 'text' as const, text: await deps.links.rewrite(resolved.text, { broadcast: broadcastNumber, openId }) }
+        : resolved;
+    const reply = replyOf(tracked);
     if (!reply) {
       throw new Error('content cannot be sent as a customer-service message');
     }

@@ -6,7 +6,8 @@
  * - the segment is exactly one `tag:X` (no NOT/OR/AND, not a product series),
  * - X is marked `sync` in rules.yaml and the sync job has created its WeChat tag,
  * - no fan of the segment goes by customer-service message (by tag it would get both),
- *   none is excluded by the monthly quota or the minimum gap, and all get the same content,
+ *   none is excluded by the monthly quota or the minimum gap, none is held out (holdout), and
+ *   all get the same content,
  * - WeChat's members of X are known to be exactly the segment (`mirrorMatches`).
  * And only when it gains something: the OpenID plan needs ≥ 2 calls, or leaves a lone fan
  * unreachable (a list of one is refused; a tag of one is not). At equal cost the OpenID list
@@ -18,7 +19,16 @@ import type { DeliveryPlan, MassBatchPlan } from './plan-delivery.js';
 
 /** Why a broadcast goes by OpenID list; the order is the order of the checks. */
 export type TagSendRefusal =
-  'not-one-tag' | 'not-synced' | 'no-wechat-tag' | 'empty' | 'customer-service' | 'quota' | 'per-fan-content' | 'no-gain' | 'mirror';
+  | 'not-one-tag'
+  | 'not-synced'
+  | 'no-wechat-tag'
+  | 'empty'
+  | 'customer-service'
+  | 'quota'
+  | 'holdout'
+  | 'per-fan-content'
+  | 'no-gain'
+  | 'mirror';
 
 export type TagSendDecision = { byTag: true; name: string; tagId: number } | { byTag: false; name?: string; reason: TagSendRefusal };
 
@@ -74,6 +84,9 @@ export function decideTagSend(input: TagSendInput): TagSendDecision {
   if (plan.quotaExcluded.length > 0) {
     return refuse('quota');
   }
+  if (plan.holdout.length > 0) {
+    return refuse('holdout');
+  }
   if (new Set(plan.batches.map((batch) => batch.variant)).size > 1) {
     return refuse('per-fan-content');
   }
@@ -124,6 +137,8 @@ export function describeTagRefusal(decision: TagSendDecision, openIdCalls: numbe
       return '有粉丝会收到客服消息，按标签群发会让他们再收到一次';
     case 'quota':
       return '有粉丝因本月群发额度或发送间隔被排除，按标签群发无法排除他们';
+    case 'holdout':
+      return '设置了对照组，按标签群发无法避开对照组粉丝';
     case 'per-fan-content':
       return '模板内容因人而异';
     case 'no-gain':

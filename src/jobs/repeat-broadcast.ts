@@ -4,6 +4,7 @@
  * queues it on `broadcast.send`, so every run plans against the fans and quotas of that day.
  * The copy's firing key is unique: a firing handled twice still creates one copy.
  */
+import { randomBytes } from 'node:crypto';
 import type { Agenda } from 'agenda';
 import type { BroadcastDeps } from '../broadcast/broadcast-deps.js';
 import { getBroadcastModel, nextBroadcastNumber, type Broadcast } from '../broadcast/broadcast-model.js';
@@ -43,6 +44,8 @@ export async function copyForFiring(deps: BroadcastDeps, parent: number, firedAt
     number,
     expr: template.expr,
     content: template.content,
+    // Each run draws its own holdout: the same fans held out every week would never hear from the shop.
+    ...(template.holdout ? { holdout: { share: template.holdout.share, seed: randomBytes(12).toString('hex') } } : {}),
     state: 'queued',
     createdBy: template.createdBy,
     createdAt: deps.clock.now(),

@@ -16,6 +16,8 @@ import type { TemplateRegistry } from '../conversation/template-registry.js';
 import { trackUnanswered } from '../conversation/track-unanswered.js';
 import { welcome } from '../conversation/welcome.js';
 import { loadFan, type FanFlavor } from '../fans/load-fan.js';
+import type { LinkTracker } from '../links/link-tracker.js';
+import { trackReplyLinks } from '../links/track-reply-links.js';
 import type { BroadcastDeps } from '../broadcast/broadcast-deps.js';
 import { massSendFinish } from '../broadcast/mass-send-finish.js';
 import { autoTag } from '../tagging/auto-tag.js';
@@ -37,6 +39,8 @@ export interface BotDeps {
   commands: readonly CommandDefinition[];
   handoff: HandoffDeps;
   broadcast: BroadcastDeps;
+  /** Tracks the links in the conversation's replies; undefined without FANHOOK_PUBLIC_URL. */
+  links?: LinkTracker;
 }
 
 export function createBot(deps: BotDeps): Composer<BotContext> {
@@ -49,6 +53,7 @@ export function createBot(deps: BotDeps): Composer<BotContext> {
   bot.use(loadRole(deps.roles));
   bot.use(commandGate({ connection: deps.connection, commands: deps.commands }));
   bot.use(handoffGate(deps.handoff));
+  bot.use(trackReplyLinks(deps.links));
   bot.use(welcome(deps.templates));
   bot.use(answerQuestion({ connection: deps.connection, templates: deps.templates, rules: deps.rules }));
   bot.use(keywordReply({ connection: deps.connection, templates: deps.templates }));

@@ -29,6 +29,7 @@ export class WechatContext {
   private readonly slot: ReplySlot;
   private readonly deferred: DeferredReplySender;
   private repliesSent = 0;
+  private transform: ((reply: OutboundReply) => Promise<OutboundReply>) | undefined;
 
   constructor(options: WechatContextOptions) {
     this.message = options.message;
@@ -58,8 +59,9 @@ export class WechatContext {
    * later ones go out through the customer-service API.
    * @example await ctx.reply(textReply('欢迎关注！'));
    */
-  async reply(reply: OutboundReply): Promise<void> {
+  async reply(original: OutboundReply): Promise<void> {
     this.repliesSent += 1;
+    const reply = this.transform ? await this.transform(original) : original;
     if (this.slot.fill(reply)) {
       return;
     }
@@ -69,6 +71,14 @@ export class WechatContext {
       return;
     }
     await this.deferred.sendDeferred(this.openId, reply);
+  }
+
+  /**
+   * From now on every reply of this update passes through `transform` first (the
+   * conversation's replies get tracked links; answers to admin commands, sent earlier, do not).
+   */
+  transformReplies(transform: (reply: OutboundReply) => Promise<OutboundReply>): void {
+    this.transform = transform;
   }
 
   /** Type guard narrowing `message` to the given kinds. */

@@ -3,11 +3,13 @@
  * message through WeChat's preview API (WECHAT.md §6.7), and tells them who would get it,
  * how, and how many mass-send calls it would use. Nothing goes to fans until /confirm.
  */
+import { randomBytes } from 'node:crypto';
 import { massBodyOf, parseBroadcastContent, describeContent } from '../../broadcast/broadcast-content.js';
 import type { BroadcastDeps } from '../../broadcast/broadcast-deps.js';
 import { getBroadcastModel, nextBroadcastNumber, type Broadcast } from '../../broadcast/broadcast-model.js';
 import { loadBroadcastTemplates, resolveContent } from '../../broadcast/broadcast-templates.js';
 import { describeAudience } from '../../broadcast/describe-audience.js';
+import { formatShare, takeHoldoutDirective, type Holdout } from '../../broadcast/holdout.js';
 import { massCallsToday } from '../../broadcast/mass-call-log.js';
 import { planBroadcast, type BroadcastPlan } from '../../broadcast/plan-broadcast.js';
 import { describeTagRefusal } from '../../broadcast/tag-send.js';
@@ -21,7 +23,8 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
     name: 'broadcast',
     aliases: ['群发'],
     roles: ['admin'],
-    usage: '/broadcast <人群> | <内容> — 内容可为文字、image:<media_id>、voice:、video:、mpnews:<media_id> 或 template:<模板名>',
+    usage:
+      '/broadcast <人群> | <内容> [holdout 10%] — 内容可为文字、image:<media_id>、voice:、video:、mpnews:<media_id> 或 template:<模板名>；末尾 holdout N% 留出对照组',
     async run(command) {
       const bar = command.args.search(/[|｜]/);
       if (bar < 0) {
@@ -37,7 +40,11 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
         }
         throw error;
       }
-      const parsed = parseBroadcastContent(command.args.slice(bar + 1));
+      const directive = takeHoldoutDirective(command.args.slice(bar + 1));
+      if ('problem' in directive) {
+        return replyUsage(command, definition, directive.problem);
+      }
+      const parsed = parseBroadcastContent(directive.content);
       if ('problem' in parsed) {
         return replyUsage(command, definition, parsed.problem);
       }
@@ -49,7 +56,8 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
           `模板「${parsed.content.name}」不存在，可用：${[...templates.keys()].join('、') || '（无）'}`,
         );
       }
-      const { draft, planned } = await createDraft(deps, command, expr, parsed.content);
+      const holdout = directive.percent ? { share: directive.percent / 100, seed: randomBytes(12).toString('hex') } : undefined;
+      const { draft, planned } = await createDraft(deps, command, expr, parsed.content, holdout);
       const previewNote = await sendPreview(deps, command, draft);
       const today = await massCallsToday({ connection: deps.connection, now: deps.clock.now(), timezone: deps.timezone });
       await command.say(
@@ -58,6 +66,7 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
           `人群：${expr}`,
           `内容：${describeContent(draft.content)}`,
           ...describeAudience(draft.preview!, { today, perDay: deps.calls.perDay }, true),
+          ...holdoutLines(draft),
           ...tagSendLines(planned),
           previewNote,
           `回复 /confirm ${draft.number} 立即发送，/schedule ${draft.number} <时间> 定时，/cancel ${draft.number} 取消。`,
@@ -67,6 +76,15 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
     },
   };
   return definition;
+}
+
+/** The holdout line of the preview: how many reachable fans are kept unsent. */
+function holdoutLines(draft: Broadcast): string[] {
+  if (!draft.holdout) {
+    return [];
+  }
+  const share = formatShare(draft.holdout.share);
+  return [`对照组（${share}）：${draft.preview?.holdout ?? 0} 人不发送、不占群发额度，用于在报告中对比效果`];
 }
 
 /** What sending by tag saves, or why a single-tag segment still goes by OpenID list. */
@@ -84,13 +102,15 @@ async function createDraft(
   command: CommandContext,
   expr: string,
   content: Broadcast['content'],
+  holdout: Holdout | undefined,
 ): Promise<{ draft: Broadcast; planned: BroadcastPlan }> {
-  const planned = await planBroadcast(deps, { expr, content });
+  const planned = await planBroadcast(deps, { expr, content, ...(holdout ? { holdout } : {}) });
   const number = await nextBroadcastNumber(deps.connection);
   const draft: Broadcast = {
     number,
     expr,
     content,
+    ...(holdout ? { holdout } : {}),
     state: 'draft',
     createdBy: command.sender.openId,
     createdAt: deps.clock.now(),
