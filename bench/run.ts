@@ -3,13 +3,14 @@
  * servers and fanhook, drives them from a separate load-generator process and prints one
  * table. `--quick` shortens every run (5 s loads, 100,000 fans only, 60 s per segment task);
  * `--only=callbacks|fanhook|segments` runs one section; `--mongodb-uri=mongodb://…` measures
- * against an existing server instead of the local FerretDB/mongod; `--connections=50`.
+ * against an existing server instead of the local engine/mongod; `--connections=50`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { startLocalDatabase, withDatabase } from '../src/db/local-database.js';
+import { withDatabase } from '../src/db/with-database.js';
+import { startLocalDatabase } from '../src/devtools/local-engine/start-local-database.js';
 import { startFakeWechatApi } from '../src/devtools/fake-wechat-api.js';
 import { runCallbackBench } from './callback-bench.js';
 import { CPUS } from './processes.js';

@@ -3,7 +3,7 @@
  * `/segment` evaluation, broadcast planning and the tag-rule sweep, each in a fresh process
  * so its time and peak memory are its own.
  */
-import { withDatabase } from '../src/db/local-database.js';
+import { withDatabase } from '../src/db/with-database.js';
 import { startChild } from './processes.js';
 import { BENCH_SEGMENT, type SegmentTask } from './segment-worker.js';
 

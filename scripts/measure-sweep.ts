@@ -1,6 +1,6 @@
 /**
  * Measures the periodic tag sweep over a seeded database: seeds N fans (scripts/seed-fans.ts)
- * into MONGODB_URI — or into a throwaway local database (mongod on PATH, else FerretDB) —
+ * into MONGODB_URI — or into a throwaway local database (mongod on PATH, else the local engine) —
  * then runs the sweep with the shipped rules and reports time, writes and memory.
  *
  * Usage: npx tsx scripts/measure-sweep.ts [--count 100000] [--untagged]
@@ -9,7 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { defaultCacheDir, startLocalDatabase, withDatabase, type LocalDatabase } from '../src/db/local-database.js';
+import { withDatabase } from '../src/db/with-database.js';
+import { defaultCacheDir } from '../src/devtools/local-engine/ensure-engine.js';
+import { startLocalDatabase, type LocalDatabase } from '../src/devtools/local-engine/start-local-database.js';
 import { getFanModel } from '../src/fans/fan-model.js';
 import { sweepTags } from '../src/jobs/sweep-tags.js';
 import { ManualClock } from '../src/lib/clock.js';

@@ -1,13 +1,13 @@
 /**
- * Process entry: config → database (MONGODB_URI, or the local development database) →
- * fanhook → HTTP and/or jobs by role. SIGTERM/SIGINT stop taking requests, drain jobs and
- * close the database within 10 s.
+ * Process entry: config → database (MONGODB_URI; without it, outside production, the local
+ * development database) → fanhook → HTTP and/or jobs by role. SIGTERM/SIGINT stop taking
+ * requests, drain jobs and close the database within 10 s.
  */
 import type { Connection } from 'mongoose';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { connectDatabase } from './db/connect.js';
-import { startLocalDatabase, withDatabase } from './db/local-database.js';
+import { withDatabase } from './db/with-database.js';
 import { createFanhook } from './fanhook.js';
 import { createLogger, type Logger } from './lib/logger.js';
 
@@ -30,7 +30,10 @@ async function openDatabase(config: Config, logger: Logger): Promise<{ connectio
   if (config.mongodbUri) {
     return { connection: await connectDatabase(config.mongodbUri) };
   }
+  // Loaded only here: the local engine is a development tool, and production (where config
+  // requires MONGODB_URI) never reaches this line.
   logger.info({ dataDir: config.dataDir }, 'MONGODB_URI not set: starting the local development database');
+  const { startLocalDatabase } = await import('./devtools/local-engine/start-local-database.js');
   const local = await startLocalDatabase({ dataDir: config.dataDir, logger });
   return { connection: await connectDatabase(withDatabase(local.uri, 'fanhook')), stopLocal: () => local.stop() };
 }

@@ -1,38 +1,26 @@
 /**
  * The database going away: callbacks keep being answered within WeChat's 5 s, and every
  * message received meanwhile is spooled to local disk and replayed once the database is
- * back — processed once, its reply delivered by customer-service message. Runs on a FerretDB
- * of its own that the test stops and restarts (startLocalDatabase).
+ * back — processed once, its reply delivered by customer-service message. Runs on a local
+ * database of its own that the test stops and restarts (startLocalDatabase).
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalDatabase, withDatabase, type LocalDatabase } from '../../src/db/local-database.js';
+import { withDatabase } from '../../src/db/with-database.js';
+import { startLocalDatabase, type LocalDatabase } from '../../src/devtools/local-engine/start-local-database.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-
 describe('database outage', () => {
   let dir: string;
-  let port: number;
   let db: LocalDatabase;
   let harness: Harness;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'fanhook-outage-'));
-    port = await freePort();
-    db = await startLocalDatabase({ dataDir: path.join(dir, 'db'), port });
+    db = await startLocalDatabase({ dataDir: path.join(dir, 'db'), ephemeral: true });
     harness = await startHarness({ dbUri: withDatabase(db.uri, 'outage'), env: { FANHOOK_DATA_DIR: path.join(dir, 'data') } });
   }, 60_000);
 
@@ -63,7 +51,7 @@ describe('database outage', () => {
     }
     expect((await readdir(path.join(dir, 'data', 'spool', 'outage'))).some((name) => name.endsWith('.jsonl'))).toBe(true);
 
-    db = await startLocalDatabase({ dataDir: path.join(dir, 'db'), port });
+    await db.restart();
     const stored = await waitFor(
       () => interactionsOf('oOutageFan'),
       (docs) => docs.length === 4 && docs.every((d) => d.status === 'done'),

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { withDatabase } from '../../src/db/local-database.js';
+import { withDatabase } from '../../src/db/with-database.js';
 
 export interface TestDb {
   /** The file's connection; available in hooks and tests, not at collection time. */
