@@ -41,6 +41,9 @@ function describeApiMessage(body: unknown): string {
     return String(body);
   }
   const msg = body as Record<string, unknown>;
+  if (typeof msg.template_id === 'string') {
+    return describeNotice(msg);
+  }
   const type = typeof msg.msgtype === 'string' ? msg.msgtype : '?';
   const object = msg[type === 'image' && msg.images ? 'images' : type];
   const fields = typeof object === 'object' && object !== null ? (object as Record<string, unknown>) : {};
@@ -61,7 +64,14 @@ function describeApiMessage(body: unknown): string {
   return `[${type}] ${JSON.stringify(fields)}`;
 }
 
-const VIA_LABEL: Record<string, string> = { custom: '[客服消息]', mass: '[群发]', preview: '[群发预览]' };
+/** A service notice as WeChat shows it: one `keyword: value` line per field. */
+function describeNotice(msg: Record<string, unknown>): string {
+  const data = typeof msg.data === 'object' && msg.data !== null ? (msg.data as Record<string, { value?: unknown }>) : {};
+  const lines = Object.entries(data).map(([key, field]) => `  ${key}: ${String(field?.value ?? '')}`);
+  return [`模板 ${String(msg.template_id)}`, ...lines, ...(typeof msg.url === 'string' ? [`  详情 ${msg.url}`] : [])].join('\n');
+}
+
+const VIA_LABEL: Record<string, string> = { custom: '[客服消息]', mass: '[群发]', preview: '[群发预览]', notice: '[服务通知]' };
 
 interface Printer {
   (text: string): void;

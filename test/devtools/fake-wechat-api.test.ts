@@ -267,10 +267,10 @@ describe('fake WeChat API: tags and users', () => {
 
 describe('fake WeChat API: unknown endpoints and control', () => {
   it('should answer an unknown endpoint with 40066 and record it as unexpected', async () => {
-    const answer = await api('/cgi-bin/qrcode/create', { action_name: 'QR_SCENE' });
+    const answer = await api('/cgi-bin/shorturl', { action: 'long2short' });
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({ errcode: 40066, errmsg: 'invalid url' });
-    expect(fake.unexpected.map((call) => call.path)).toEqual(['/cgi-bin/qrcode/create']);
+    expect(fake.unexpected.map((call) => call.path)).toEqual(['/cgi-bin/shorturl']);
   });
 
   it('should serve messages since an index and accept injected failures over /__fake/', async () => {

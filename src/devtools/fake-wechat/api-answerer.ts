@@ -60,7 +60,7 @@ export function createApiAnswerer(account: FakeAccount, routes: Map<string, Rout
     if (!route) {
       answer = error(40066);
     } else {
-      answer = checkRoute(route, req, parseError) ?? route.handle(req);
+      answer = checkRoute(route, req, parseError) ?? (await route.handle(req));
     }
     const body = answer.body;
     // Text and bytes (a QR image, a media download) go out as they are and carry no errcode.

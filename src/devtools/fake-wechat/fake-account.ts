@@ -4,8 +4,18 @@
  * the failures queued for injection. The route modules (`*-routes.ts`) read and change it;
  * this class only holds it, with the few operations they all share.
  */
-import { FIRST_MSG_ID, SYSTEM_TAG_ID } from './protocol.js';
-import type { FakeDelivery, FakeFan, FakeMassJob, FakeMedia, FakeWechatApiOptions, RecordedCall } from './types.js';
+import { FIRST_MSG_ID, FIRST_TEMPLATE_MSG_ID, SYSTEM_TAG_ID } from './protocol.js';
+import type {
+  FakeDelivery,
+  FakeFan,
+  FakeMassJob,
+  FakeMedia,
+  FakeMenu,
+  FakeQrCode,
+  FakeTemplateSend,
+  FakeWechatApiOptions,
+  RecordedCall,
+} from './types.js';
 
 /** An issued access token. */
 export interface TokenRecord {
@@ -43,6 +53,18 @@ export class FakeAccount {
   speed = 0;
   failures = new Map<string, Failure[]>();
   media = new Map<string, FakeMedia>();
+  /** Template ids the account chose in the MP backend; null = any well-formed id is accepted. */
+  templateIds: Set<string> | null = null;
+  templateSends = new Map<string, FakeTemplateSend>();
+  nextTemplateMsgId = FIRST_TEMPLATE_MSG_ID;
+  /** The default menu made through the API, and the conditional menus by menuid. */
+  menu: FakeMenu | null = null;
+  conditionalMenus = new Map<string, FakeMenu>();
+  nextMenuId = 208379533;
+  /** Parametric QR codes by ticket. */
+  qrCodes = new Map<string, FakeQrCode>();
+  /** Where job results are pushed; set at start or later (`setCallback`), kept across `reset`. */
+  callback: FakeWechatApiOptions['callback'];
 
   constructor(readonly opts: Required<Pick<FakeWechatApiOptions, 'appId' | 'appSecret' | 'clock'>>) {
     this.reset();
@@ -67,6 +89,13 @@ export class FakeAccount {
     this.speed = 0;
     this.failures = new Map();
     this.media = new Map();
+    this.templateIds = null;
+    this.templateSends = new Map();
+    this.nextTemplateMsgId = FIRST_TEMPLATE_MSG_ID;
+    this.menu = null;
+    this.conditionalMenus = new Map();
+    this.nextMenuId = 208379533;
+    this.qrCodes = new Map();
   }
 
   now(): number {
@@ -88,6 +117,7 @@ export class FakeAccount {
         qrSceneStr: '',
         remark: '',
         language: 'zh_CN',
+        blocksNotices: false,
       };
       this.fans.set(openId, fan);
     }

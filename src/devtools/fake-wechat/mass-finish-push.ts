@@ -3,14 +3,9 @@
  * mass job finished, the fake posts the event to the bot's callback URL the way WeChat
  * would, signed with the callback token and, in safe mode, encrypted.
  */
-import { WechatCrypto } from '../../wechat/crypto.js';
-import { signQuery } from '../../wechat/signature.js';
+import { escapeCdata, originalIdOf, postToCallback } from './callback-push.js';
 import type { FakeAccount } from './fake-account.js';
 import type { FakeWechatApiOptions, MassJobFinishCounts } from './types.js';
-
-function escapeCdata(value: string): string {
-  return value.replaceAll(']]>', ']]]]><![CDATA[>');
-}
 
 /** The MASSSENDJOBFINISH event XML (WECHAT.md §2.4). */
 function massFinishXml(originalId: string, createTime: number, msgId: string, c: Required<MassJobFinishCounts>): string {
@@ -41,9 +36,6 @@ export async function pushMassSendJobFinish(
   counts: MassJobFinishCounts,
 ): Promise<void> {
   const clock = account.opts.clock;
-  if (!options.callback) {
-    throw new Error('startFakeWechatApi: no callback configured, cannot push MASSSENDJOBFINISH');
-  }
   const job = account.jobs.get(msgId);
   const delivered = job?.deliveredTo.length ?? 0;
   const full: Required<MassJobFinishCounts> = {
@@ -56,25 +48,6 @@ export async function pushMassSendJobFinish(
   if (job && job.status === 'SENDING') {
     job.status = full.status === 'send success' ? 'SEND_SUCCESS' : 'SEND_FAIL';
   }
-  const originalId = options.originalId ?? 'gh_fa4e00000000';
-  const xml = massFinishXml(originalId, Math.floor(clock.now().getTime() / 1000), msgId, full);
-  const { url, token, aesKey } = options.callback;
-  let payload = xml;
-  let query = signQuery(token);
-  if (aesKey) {
-    // Safe mode: WeChat sends only the envelope, signed with msg_signature over Encrypt (§4).
-    const encrypt = new WechatCrypto({ appId: account.opts.appId, aesKey }).encrypt(xml);
-    payload = `<xml><ToUserName><![CDATA[${originalId}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
-    query = signQuery(token, { encrypt });
-  }
-  const target = new URL(url);
-  for (const [key, value] of Object.entries(query)) {
-    target.searchParams.set(key, String(value));
-  }
-  target.searchParams.set('openid', 'mphelper');
-  const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: payload });
-  await response.text();
-  if (!response.ok) {
-    throw new Error(`MASSSENDJOBFINISH push to ${options.callback.url} answered HTTP ${response.status}`);
-  }
+  const xml = massFinishXml(originalIdOf(options), Math.floor(clock.now().getTime() / 1000), msgId, full);
+  await postToCallback(account, options, xml, 'mphelper', 'MASSSENDJOBFINISH');
 }

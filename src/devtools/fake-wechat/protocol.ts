@@ -19,6 +19,8 @@ export const MAX_TAGS_PER_FAN = 20;
 /** Chosen above 2^53 so a client that parses msg_id as a JS number visibly corrupts it. */
 export const FIRST_MSG_ID = 3147483652000000001n;
 export const SYSTEM_TAG_ID = 2;
+/** Template message ids are 64-bit too (WECHAT.md §8.1); also above 2^53. */
+export const FIRST_TEMPLATE_MSG_ID = 2993614852000000001n;
 
 export const ERRMSG: Record<number, string> = {
   [-1]: 'system error',
@@ -61,7 +63,27 @@ export const ERRMSG: Record<number, string> = {
   45157: 'invalid tag name',
   45158: 'tag name too long',
   45159: 'invalid tag id',
+  46003: 'menu no exist',
   47001: 'data format error',
+  47003: 'argument invalid!',
+  40016: 'invalid button size',
+  40017: 'invalid button type',
+  40018: 'invalid button name size',
+  40019: 'invalid button key size',
+  40020: 'invalid button url size',
+  40023: 'invalid sub button size',
+  40024: 'invalid sub button type',
+  40025: 'invalid sub button name size',
+  40026: 'invalid sub button key size',
+  40027: 'invalid sub button url size',
+  40037: 'invalid template_id',
+  40053: 'invalid action info, please check document',
+  43101: 'user refuse to accept the msg',
+  65301: 'no such menu',
+  65303: 'there is no selfmenu, please create selfmenu first',
+  65304: 'match rule empty',
+  65305: 'menu count limit',
+  65306: 'not support conditional menu',
   48001: 'api unauthorized',
 };
 
@@ -98,6 +120,9 @@ export const DAILY_LIMITS: Record<string, number> = {
   '/cgi-bin/message/mass/sendall': 100,
   '/cgi-bin/message/mass/preview': 100,
   '/cgi-bin/user/get': 500,
+  '/cgi-bin/message/template/send': 100000,
+  '/cgi-bin/qrcode/create': 100000,
+  '/cgi-bin/menu/create': 1000,
 };
 
 /** Calendar month in China time: the per-fan mass quota resets on the 1st, Asia/Shanghai. */

@@ -12,16 +12,20 @@ import { mediaGet, mediaUpload, quotaGet } from './media-and-quota-routes.js';
 import { batchTagging, tagCreate, tagDelete, tagFans, tagIdList, tagList, tagUpdate } from './tag-routes.js';
 import { classicTokenRoute, stableTokenRoute } from './token-routes.js';
 import { userBatchGet, userInfoRoute, userList } from './user-routes.js';
+import { currentSelfMenu, menuAddConditional, menuCreate, menuDelConditional, menuDelete, menuGet } from './menu-routes.js';
+import { qrcodeCreate, showQrcode } from './qrcode-routes.js';
+import { templateSend } from './template-routes.js';
+import type { FakeWechatApiOptions } from './types.js';
 
 /** One API path: its method, whether it needs an access_token, and its handler. */
 export interface Route {
   method: 'GET' | 'POST';
   auth: boolean;
-  handle: (req: FakeRequest) => Answer;
+  handle: (req: FakeRequest) => Answer | Promise<Answer>;
 }
 
 /** The routes of the fake, by path, bound to one account. */
-export function buildRouteTable(account: FakeAccount): Map<string, Route> {
+export function buildRouteTable(account: FakeAccount, options: FakeWechatApiOptions): Map<string, Route> {
   const post = (handle: Route['handle']): Route => ({ method: 'POST', auth: true, handle });
   const get = (handle: Route['handle']): Route => ({ method: 'GET', auth: true, handle });
   return new Map<string, Route>([
@@ -50,5 +54,15 @@ export function buildRouteTable(account: FakeAccount): Map<string, Route> {
     ['/cgi-bin/media/upload', post((r) => mediaUpload(account, r))],
     ['/cgi-bin/media/get', get((r) => mediaGet(account, r))],
     ['/cgi-bin/openapi/quota/get', post((r) => quotaGet(account, r))],
+    ['/cgi-bin/message/template/send', post((r) => templateSend(account, options, r))],
+    ['/cgi-bin/menu/create', post((r) => menuCreate(account, r))],
+    ['/cgi-bin/menu/get', get(() => menuGet(account))],
+    ['/cgi-bin/menu/delete', get(() => menuDelete(account))],
+    ['/cgi-bin/menu/addconditional', post((r) => menuAddConditional(account, r))],
+    ['/cgi-bin/menu/delconditional', post((r) => menuDelConditional(account, r))],
+    ['/cgi-bin/get_current_selfmenu_info', get(() => currentSelfMenu(account))],
+    ['/cgi-bin/qrcode/create', post((r) => qrcodeCreate(account, r))],
+    // On the MP domain (WECHAT_MP_BASE) in production, without an access_token.
+    ['/cgi-bin/showqrcode', { method: 'GET', auth: false, handle: (r) => showQrcode(account, r) }],
   ]);
 }

@@ -14,6 +14,7 @@ import { queueFailure } from './failure-injection.js';
 import { readBody, send } from './http-io.js';
 import { parseJsonBody } from './json-text.js';
 import { pushMassSendJobFinish } from './mass-finish-push.js';
+import { pushTemplateSendJobFinish } from './template-routes.js';
 import { DEFAULT_APP_ID, DEFAULT_APP_SECRET } from './protocol.js';
 import { buildRouteTable } from './route-table.js';
 import { expireAllTokens } from './token-routes.js';
@@ -32,7 +33,8 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
     appSecret: options.appSecret ?? DEFAULT_APP_SECRET,
     clock,
   });
-  const routes = buildRouteTable(account);
+  account.callback = options.callback;
+  const routes = buildRouteTable(account, options);
 
   const record = (call: RecordedCall): void => {
     account.calls.push(call);
@@ -58,6 +60,16 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
     failNext: (path, errcode, failOptions = {}) => queueFailure(account, path, errcode, failOptions),
     expireToken: () => expireAllTokens(account),
     pushMassSendJobFinish: (msgId, counts = {}) => pushMassSendJobFinish(account, options, msgId, counts),
+    pushTemplateSendJobFinish: (msgId, status) => pushTemplateSendJobFinish(account, options, msgId, status),
+    setCallback: (callback) => {
+      account.callback = callback;
+    },
+    setTemplates: (templateIds) => {
+      account.templateIds = templateIds ? new Set(templateIds) : null;
+    },
+    templateSends: () => [...account.templateSends.values()],
+    menus: () => ({ menu: account.menu, conditional: [...account.conditionalMenus.values()] }),
+    qrCodes: () => [...account.qrCodes.values()],
     reset: () => account.reset(),
     close: () =>
       new Promise<void>((resolve, reject) => {

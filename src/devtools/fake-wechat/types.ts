@@ -14,7 +14,11 @@ export interface FakeWechatApiOptions {
   appSecret?: string;
   /** The account's original id, used as ToUserName of pushed events. */
   originalId?: string;
-  /** Where `pushMassSendJobFinish` posts and the token that signs it; with `aesKey` the push is encrypted (safe mode). */
+  /**
+   * Where job results (MASSSENDJOBFINISH, TEMPLATESENDJOBFINISH) are posted and the token that
+   * signs them; with `aesKey` the push is encrypted (safe mode). With a callback, every accepted
+   * template message is followed by its TEMPLATESENDJOBFINISH, as WeChat does.
+   */
   callback?: { url: string; token: string; aesKey?: string };
   /** Time source for token expiry, the 24 h clientmsgid window and monthly quotas. */
   clock?: Clock;
@@ -41,7 +45,7 @@ export interface RecordedCall {
 export interface FakeDelivery {
   index: number;
   at: Date;
-  via: 'custom' | 'mass' | 'preview';
+  via: 'custom' | 'mass' | 'preview' | 'notice';
   body: unknown;
 }
 
@@ -99,6 +103,36 @@ export interface FakeFan {
   qrSceneStr: string;
   remark: string;
   language: string;
+  /** The fan turned off this account's notices: template sends end in `failed:user block`. */
+  blocksNotices: boolean;
+}
+
+/** A template message (service notice) the fake accepted. */
+export interface FakeTemplateSend {
+  msgId: string;
+  touser: string;
+  templateId: string;
+  data: Record<string, { value: string }>;
+  /** What TEMPLATESENDJOBFINISH reports: `success`, `failed:user block`, `failed: system failed`. */
+  status: string;
+  at: Date;
+}
+
+/** A menu as WeChat stores it: the default one, or a conditional one with its matchrule. */
+export interface FakeMenu {
+  menuid: string;
+  button: unknown[];
+  matchrule?: { tag_id: string };
+}
+
+/** A parametric QR code: its ticket, what it encodes, and its scene. */
+export interface FakeQrCode {
+  ticket: string;
+  url: string;
+  actionName: string;
+  sceneStr?: string;
+  sceneId?: number;
+  expireSeconds?: number;
 }
 
 /** The running fake and its inspection / control handles. */
@@ -125,6 +159,16 @@ export interface FakeWechatApi {
   /** Expires every issued token: the next API call gets 42001 and stable_token issues a new one. */
   expireToken(): void;
   pushMassSendJobFinish(msgId: string, counts?: MassJobFinishCounts): Promise<void>;
+  /** Posts TEMPLATESENDJOBFINISH for a template message (its own status unless `status` is given). */
+  pushTemplateSendJobFinish(msgId: string, status?: string): Promise<void>;
+  /** Where job results go from now on (a test learns fanhook's port after the fake started). */
+  setCallback(callback: NonNullable<FakeWechatApiOptions['callback']>): void;
+  /** Limits template/send to these template ids (40037 for others); null accepts any well-formed id. */
+  setTemplates(templateIds: readonly string[] | null): void;
+  templateSends(): FakeTemplateSend[];
+  /** The default menu and the conditional menus made through the API. */
+  menus(): { menu: FakeMenu | null; conditional: FakeMenu[] };
+  qrCodes(): FakeQrCode[];
   reset(): void;
   close(): Promise<void>;
 }
