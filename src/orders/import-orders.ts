@@ -1,0 +1,161 @@
+/**
+ * Command: stores a batch of order rows and brings the buyers' purchase facts up to date.
+ * Shared by `POST /api/orders` and `npm run import-orders`. Rows go a thousand at a time:
+ * check each row, read the stored orders with those ids (one `_id $in`), write only the new
+ * and changed ones (one unordered bulkWrite of upserts), then recompute the facts of the fans
+ * those orders name. A refused row never stops the good ones; an order whose fan is not
+ * known yet is stored as it is and joined when the fan appears (join-orders.ts).
+ */
+import type { AnyBulkWriteOperation, Connection } from 'mongoose';
+import { getFanModel } from '../fans/fan-model.js';
+import { chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
+import type { Clock } from '../lib/clock.js';
+import { checkOrder, sameOrderContent, type OrderContent } from './order-input.js';
+import { getOrderModel, type Order } from './order-model.js';
+import type { OrderRow } from './read-order-rows.js';
+import { recomputePurchases } from './recompute-purchases.js';
+import type { RfmTier } from './rfm-tiers.js';
+
+export interface ImportOrdersDeps {
+  connection: Connection;
+  clock: Clock;
+  /** Time zone of paid-at times written without an offset (a spreadsheet's local time). */
+  timezone: string;
+  /** The RFM tiers in use (reloadable). */
+  tiers: () => readonly RfmTier[];
+}
+
+export interface RefusedRow {
+  /** 0-based position of the row in the upload (array element, NDJSON line or CSV order). */
+  index: number;
+  reason: string;
+}
+
+export interface ImportReport {
+  /** Orders stored: new ones plus changed ones (`updated` of them). */
+  accepted: number;
+  updated: number;
+  /** Orders already stored with the same content (a re-sent export). */
+  unchanged: number;
+  refused: number;
+  refusedRows: RefusedRow[];
+}
+
+/** Imports `rows`; `onProgress` hears how many rows are done after each thousand. */
+export async function importOrders(
+  deps: ImportOrdersDeps,
+  rows: readonly OrderRow[],
+  onProgress?: (done: number) => void,
+): Promise<ImportReport> {
+  const report: ImportReport = { accepted: 0, updated: 0, unchanged: 0, refused: 0, refusedRows: [] };
+  let done = 0;
+  for (const chunk of chunksOf(rows, IDS_PER_LOOKUP)) {
+    await importChunk(deps, chunk, report);
+    done += chunk.length;
+    onProgress?.(done);
+  }
+  report.refused = report.refusedRows.length;
+  return report;
+}
+
+async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], report: ImportReport): Promise<void> {
+  // The last row of an order id in the chunk wins, as it would when sent one after another.
+  const pending = new Map<string, OrderContent>();
+  for (const row of rows) {
+    const check = 'unreadable' in row ? { ok: false as const, reason: row.unreadable } : checkOrder(row.raw, deps.timezone);
+    if (!check.ok) {
+      report.refusedRows.push({ index: row.index, reason: check.reason });
+      continue;
+    }
+    const earlier = pending.get(check.order._id);
+    if (earlier && sameOrderContent(earlier, check.order)) {
+      report.unchanged += 1;
+      continue;
+    }
+    pending.set(check.order._id, check.order);
+  }
+  if (pending.size === 0) {
+    return;
+  }
+  await learnUnionIds(deps.connection, [...pending.values()]);
+  const orders = await withKnownOpenIds(deps.connection, [...pending.values()]);
+  const stored = await storedOrders(deps.connection, orders);
+  const now = deps.clock.now();
+  const writes: AnyBulkWriteOperation<Order>[] = [];
+  const buyers = { openIds: new Set<string>(), unionIds: new Set<string>() };
+  for (const order of orders) {
+    const before = stored.get(order._id);
+    if (before && sameOrderContent(withoutReceivedAt(before), order)) {
+      report.unchanged += 1;
+      continue;
+    }
+    report.accepted += 1;
+    report.updated += before ? 1 : 0;
+    writes.push({
+      replaceOne: { filter: { _id: order._id }, replacement: { ...order, receivedAt: before?.receivedAt ?? now }, upsert: true },
+    });
+    for (const side of before ? [before, order] : [order]) {
+      if (side.openId) {
+        buyers.openIds.add(side.openId);
+      } else if (side.unionId) {
+        buyers.unionIds.add(side.unionId);
+      }
+    }
+  }
+  if (writes.length > 0) {
+    await getOrderModel(deps.connection).bulkWrite(writes, { ordered: false });
+    await recomputePurchases({
+      connection: deps.connection,
+      tiers: deps.tiers(),
+      now,
+      openIds: [...buyers.openIds],
+      unionIds: [...buyers.unionIds],
+    });
+  }
+}
+
+/**
+ * An order that names both ids tells which fan a unionid belongs to; the fan keeps it, so
+ * later orders that carry only the unionid (another shop of the same Open Platform account)
+ * find their fan.
+ */
+async function learnUnionIds(connection: Connection, orders: OrderContent[]): Promise<void> {
+  const pairs = new Map(orders.flatMap((order) => (order.openId && order.unionId ? [[order.openId, order.unionId] as const] : [])));
+  if (pairs.size === 0) {
+    return;
+  }
+  await getFanModel(connection).bulkWrite(
+    [...pairs].map(([openId, unionId]) => ({
+      updateOne: { filter: { openId, unionId: { $exists: false } }, update: { $set: { unionId } } },
+    })),
+    { ordered: false },
+  );
+}
+
+/** Orders that name only a unionid get the openid of the fan already known by it. */
+async function withKnownOpenIds(connection: Connection, orders: OrderContent[]): Promise<OrderContent[]> {
+  const unionIds = [...new Set(orders.flatMap((order) => (!order.openId && order.unionId ? [order.unionId] : [])))];
+  if (unionIds.length === 0) {
+    return orders;
+  }
+  const fans = await getFanModel(connection)
+    .find({ unionId: { $in: unionIds } }, { openId: 1, unionId: 1 })
+    .lean();
+  const openIdOf = new Map(fans.map((fan) => [fan.unionId!, fan.openId]));
+  return orders.map((order) => {
+    const openId = !order.openId && order.unionId ? openIdOf.get(order.unionId) : undefined;
+    return openId ? { ...order, openId } : order;
+  });
+}
+
+async function storedOrders(connection: Connection, orders: OrderContent[]): Promise<Map<string, Order>> {
+  const found = await getOrderModel(connection)
+    .find({ _id: { $in: orders.map((order) => order._id) } })
+    .lean<Order[]>();
+  return new Map(found.map((order) => [order._id, order]));
+}
+
+function withoutReceivedAt(order: Order): OrderContent {
+  const { receivedAt: _receivedAt, ...content } = order;
+  return content;
+}
