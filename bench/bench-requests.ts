@@ -5,7 +5,7 @@
  */
 import { WechatCrypto } from '../src/wechat/crypto.js';
 import { signQuery } from '../src/wechat/signature.js';
-import { cdata } from '../src/wechat/xml.js';
+import { cdata } from '../src/wechat/reply-xml.js';
 
 export const BENCH_TOKEN = 'fanhookbenchtoken';
 export const BENCH_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';

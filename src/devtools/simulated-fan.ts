@@ -7,7 +7,8 @@
 import { XMLParser } from 'fast-xml-parser';
 import { WechatCrypto } from '../wechat/crypto.js';
 import { computeMsgSignature, signQuery } from '../wechat/signature.js';
-import { cdata, parseEncryptedEnvelope } from '../wechat/xml.js';
+import { cdata } from '../wechat/reply-xml.js';
+import { parseEncryptedEnvelope } from '../wechat/xml-parse.js';
 
 /** How the callback is wrapped: plaintext, compatible (plain fields + Encrypt) or safe (Encrypt only). */
 export type CallbackMode = 'plain' | 'compatible' | 'safe';

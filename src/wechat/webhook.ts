@@ -18,7 +18,9 @@ import { ReplySlot } from './reply-slot.js';
 import type { OutboundReply } from './reply.js';
 import { computeMsgSignature, verifyMsgSignature, verifySignature } from './signature.js';
 import { heardAsText } from './voice-as-text.js';
-import { buildEncryptedReplyXml, buildReplyXml, parseEncryptedEnvelope, parseInboundXml } from './xml.js';
+import { parseInboundXml } from './inbound-xml.js';
+import { buildEncryptedReplyXml, buildReplyXml } from './reply-xml.js';
+import { parseEncryptedEnvelope } from './xml-parse.js';
 
 const SPOOL_AFTER_MS = 3_000;
 

@@ -2,7 +2,7 @@
  * Builders for inbound callback XML as WeChat sends it (shared/WECHAT.md §2): strings in CDATA,
  * numbers bare. Used by unit tests, integration tests, the simulator and the benchmark.
  */
-import { cdata } from '../../src/wechat/xml.js';
+import { cdata } from '../../src/wechat/reply-xml.js';
 
 export { signQuery } from '../../src/wechat/signature.js';
 

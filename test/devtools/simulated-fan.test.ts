@@ -4,7 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeReply, parseReplyXml, SimulatedFan } from '../../src/devtools/simulated-fan.js';
 import { WechatCrypto } from '../../src/wechat/crypto.js';
 import { computeMsgSignature, verifyMsgSignature, verifySignature } from '../../src/wechat/signature.js';
-import { buildEncryptedReplyXml, buildReplyXml, parseEncryptedEnvelope, parseInboundXml } from '../../src/wechat/xml.js';
+import { parseInboundXml } from '../../src/wechat/inbound-xml.js';
+import { buildEncryptedReplyXml, buildReplyXml } from '../../src/wechat/reply-xml.js';
+import { parseEncryptedEnvelope } from '../../src/wechat/xml-parse.js';
 
 const TOKEN = 'simtoken';
 const APP_ID = 'wx1234567890abcdef';

@@ -10,7 +10,9 @@ import { parseCommand } from '../../src/admin/parse-command.js';
 import { ValidationError } from '../../src/errors.js';
 import { compileSegment, assertSafeSegmentFilter } from '../../src/segments/compile-segment.js';
 import { parseSegment, SegmentSyntaxError } from '../../src/segments/parse-segment.js';
-import { buildReplyXml, cdata, parseEncryptedEnvelope, parseInboundXml } from '../../src/wechat/xml.js';
+import { parseInboundXml } from '../../src/wechat/inbound-xml.js';
+import { buildReplyXml, cdata } from '../../src/wechat/reply-xml.js';
+import { parseEncryptedEnvelope } from '../../src/wechat/xml-parse.js';
 
 /** Runs `fn` and returns how long it took; the properties below bound it. */
 const timed = (fn: () => void): number => {

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signQuery } from '../../src/wechat/signature.js';
-import { cdata } from '../../src/wechat/xml.js';
+import { cdata } from '../../src/wechat/reply-xml.js';
 import { useTestDb } from '../support/db.js';
 import { startHarness, TEST_AES_KEY, TEST_TOKEN, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signQuery } from '../../src/wechat/signature.js';
-import { cdata } from '../../src/wechat/xml.js';
+import { cdata } from '../../src/wechat/reply-xml.js';
 import { useTestDb } from '../support/db.js';
 import { startHarness, TEST_TOKEN, type Harness } from '../support/harness.js';
 
@@ -52,6 +52,16 @@ describe('two instances on one database', () => {
     expect(fans).toHaveLength(1);
     expect(fans[0]).toMatchObject({ source: 'store_hz', subscribed: true, counts: { subscribe: 1, text: 6 } });
     expect(await first.connection.collection('interactions').countDocuments({ openId: 'oAlternating' })).toBe(7);
+  });
+
+  it('loses no update when 20 messages of one fan arrive at once, split over both instances', async () => {
+    await first.fan('oTwentyMessages').follow();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? first : second).fan('oTwentyMessages').sendText(`第${i}条：门店在哪`)),
+    );
+    const fan = await first.connection.collection('fans').findOne({ openId: 'oTwentyMessages' });
+    expect(fan?.['counts']).toMatchObject({ subscribe: 1, text: 20 });
+    expect(await first.connection.collection('interactions').countDocuments({ openId: 'oTwentyMessages', msgType: 'text' })).toBe(20);
   });
 
   it('creates one fan when the first messages of a newcomer reach both instances at the same moment', async () => {

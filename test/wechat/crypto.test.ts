@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { WechatCrypto } from '../../src/wechat/crypto.js';
 import { computeMsgSignature, verifyMsgSignature } from '../../src/wechat/signature.js';
-import { buildEncryptedReplyXml, parseEncryptedEnvelope, parseInboundXml } from '../../src/wechat/xml.js';
+import { parseInboundXml } from '../../src/wechat/inbound-xml.js';
+import { buildEncryptedReplyXml } from '../../src/wechat/reply-xml.js';
+import { parseEncryptedEnvelope } from '../../src/wechat/xml-parse.js';
 
 // Vectors: shared/WECHAT.md §4.3.
 const V1 = {

@@ -2,13 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { dedupeKeyOf, type InboundMessage } from '../../src/wechat/inbound.js';
 import type { OutboundReply } from '../../src/wechat/reply.js';
-import {
-  buildEncryptedReplyXml,
-  buildReplyXml,
-  parseEncryptedEnvelope,
-  parseInboundXml,
-  type XmlElementMap,
-} from '../../src/wechat/xml.js';
+import { parseInboundXml } from '../../src/wechat/inbound-xml.js';
+import { buildEncryptedReplyXml, buildReplyXml } from '../../src/wechat/reply-xml.js';
+import { parseEncryptedEnvelope, type XmlElementMap } from '../../src/wechat/xml-parse.js';
 import { buildEventXml, buildMessageXml, buildTextXml, TEST_ACCOUNT_ID, TEST_OPENID, toXml } from '../builders/inbound.js';
 
 const FAN = 'oMIE-5Hk8mP0lJ2Qh8lnsdR1xT0A';
@@ -455,6 +451,13 @@ describe('parseInboundXml — rejection', () => {
     expect(validationError(() => parseInboundXml(xxe)).message).toBe('XML with DOCTYPE/ENTITY is not accepted');
     expect(validationError(() => parseEncryptedEnvelope(xxe)).message).toBe('XML with DOCTYPE/ENTITY is not accepted');
     expect(validationError(() => parseInboundXml('<xml><!ENTITY x "y"></xml>')).message).toBe('XML with DOCTYPE/ENTITY is not accepted');
+  });
+
+  it('should reject a DOCTYPE hidden between comments that mention CDATA', () => {
+    const hidden = `<!-- <![CDATA[ --><!DOCTYPE x [<!ENTITY a "b">]><!-- ]]> -->${message('text', '<Content>&a;</Content>')}`;
+    expect(validationError(() => parseInboundXml(hidden)).message).toBe('XML with DOCTYPE/ENTITY is not accepted');
+    const inside = message('text', '<!-- <![CDATA[ --><!DOCTYPE x><!-- ]]> --><Content>x</Content>');
+    expect(validationError(() => parseInboundXml(inside)).message).toBe('XML with DOCTYPE/ENTITY is not accepted');
   });
 
   it.each([
