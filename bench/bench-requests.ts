@@ -1,11 +1,12 @@
 /**
  * Signed callback requests for the load generator, built the way WeChat builds them
  * (shared/WECHAT.md §1, §2, §4): plaintext or safe mode, a fresh MsgId per message so every
- * request is a new message (a repeated MsgId would only measure the dedupe path).
+ * request is a new message (a repeated MsgId would only measure the dedupe path), and the
+ * time of building as CreateTime and signature timestamp (a long run stays inside the
+ * signature's freshness window when requests are built as it goes).
  */
 import { WechatCrypto } from '../src/wechat/crypto.js';
 import { signQuery } from '../src/wechat/signature.js';
-import { cdata } from '../src/wechat/reply-xml.js';
 
 export const BENCH_TOKEN = 'fanhookbenchtoken';
 export const BENCH_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -18,7 +19,9 @@ export type Workload =
   /** Follow events, each from a fan never seen before. */
   | { kind: 'follow'; scene: string }
   /** Text messages, all from one fan. */
-  | { kind: 'hot_fan'; content: string };
+  | { kind: 'hot_fan'; content: string }
+  /** A day's mix from `fans` known fans and some new ones: see MIX. */
+  | { kind: 'mixed'; fans: number };
 
 export interface RequestBuilderOptions {
   mode: 'plain' | 'safe';
@@ -33,13 +36,15 @@ export interface BuiltRequest {
   body: string;
 }
 
+const cdata = (text: string): string => `<![CDATA[${text.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
+
 /** Returns a function producing the i-th request of a run. */
 export function requestBuilder(options: RequestBuilderOptions): (index: number) => BuiltRequest {
   const crypto = options.mode === 'safe' ? new WechatCrypto({ appId: options.appId, aesKey: BENCH_AES_KEY }) : undefined;
-  const timestamp = Math.floor(Date.now() / 1000);
   // MsgIds are 64-bit decimal strings; a run prefix keeps them unique across runs.
   const msgBase = BigInt(Date.now()) * 1_000_000n;
   return (index) => {
+    const timestamp = Math.floor(Date.now() / 1000);
     const xml = messageXml(options, index, timestamp, (msgBase + BigInt(index)).toString());
     const nonce = String(100_000_000 + index);
     if (!crypto) {
@@ -55,16 +60,67 @@ export function requestBuilder(options: RequestBuilderOptions): (index: number) 
   };
 }
 
+/**
+ * The mixed workload, one slot per request in turn: mostly text (keywords, a question's
+ * answer, chatter), menu clicks, location reports, a shared location, an image and follows
+ * from new fans. Each fan is visited once per whole cycle, so an event never repeats its
+ * dedupe key (sender, second, event, key) the way a retry would.
+ */
+const MIX = [
+  'text:新品',
+  'text:你好',
+  'text:包邮吗',
+  'text:谢谢',
+  'text:尺码',
+  'text:M',
+  'text:优惠券',
+  'text:这件有没有黑色',
+  'click:NEW',
+  'click:SALE',
+  'click:STORE',
+  'click:MEMBER',
+  'location-event',
+  'location-event',
+  'location',
+  'image',
+  'follow',
+  'follow',
+  'text:会员',
+  'text:在哪',
+] as const;
+
 function messageXml(options: RequestBuilderOptions, index: number, createTime: number, msgId: string): string {
   const w = options.workload;
   const head = (from: string, type: string): string =>
     `<xml><ToUserName>${cdata(BENCH_ACCOUNT)}</ToUserName><FromUserName>${cdata(from)}</FromUserName><CreateTime>${createTime}</CreateTime><MsgType>${cdata(type)}</MsgType>`;
+  const text = (from: string, content: string): string => `${head(from, 'text')}<Content>${cdata(content)}</Content><MsgId>${msgId}</MsgId></xml>`;
+  const follow = (from: string, scene: string): string =>
+    `${head(from, 'event')}<Event>${cdata('subscribe')}</Event><EventKey>${cdata(`qrscene_${scene}`)}</EventKey></xml>`;
   switch (w.kind) {
     case 'text':
-      return `${head(`o_bench_fan_${index % w.fans}`, 'text')}<Content>${cdata(w.content)}</Content><MsgId>${msgId}</MsgId></xml>`;
+      return text(`o_bench_fan_${index % w.fans}`, w.content);
     case 'hot_fan':
-      return `${head(`o_bench_${options.runId}_hot`, 'text')}<Content>${cdata(w.content)}</Content><MsgId>${msgId}</MsgId></xml>`;
+      return text(`o_bench_${options.runId}_hot`, w.content);
     case 'follow':
-      return `${head(`o_bench_${options.runId}_new_${index}`, 'event')}<Event>${cdata('subscribe')}</Event><EventKey>${cdata(`qrscene_${w.scene}`)}</EventKey></xml>`;
+      return follow(`o_bench_${options.runId}_new_${index}`, w.scene);
+    case 'mixed': {
+      const slot = MIX[index % MIX.length]!;
+      const fan = `o_bench_fan_${Math.floor(index / MIX.length) % w.fans}`;
+      const [kind, arg = ''] = slot.split(':');
+      switch (kind) {
+        case 'text':
+          return text(fan, arg);
+        case 'click':
+          return `${head(fan, 'event')}<Event>${cdata('CLICK')}</Event><EventKey>${cdata(arg)}</EventKey></xml>`;
+        case 'location-event':
+          return `${head(fan, 'event')}<Event>${cdata('LOCATION')}</Event><Latitude>30.2592</Latitude><Longitude>120.1654</Longitude><Precision>65.0</Precision></xml>`;
+        case 'location':
+          return `${head(fan, 'location')}<Location_X>30.2592</Location_X><Location_Y>120.1654</Location_Y><Scale>15</Scale><Label>${cdata('浙江省杭州市上城区东坡路7号')}</Label><MsgId>${msgId}</MsgId></xml>`;
+        case 'image':
+          return `${head(fan, 'image')}<PicUrl>${cdata('http://mmbiz.qpic.cn/bench.jpg')}</PicUrl><MediaId>${cdata(`media_${msgId}`)}</MediaId><MsgId>${msgId}</MsgId></xml>`;
+        default:
+          return follow(`o_bench_${options.runId}_new_${index}`, 'store_hz');
+      }
+    }
   }
 }

@@ -6,15 +6,30 @@
  * `assertSafeSegmentFilter` before it leaves this module.
  */
 import { safeKey } from '../fans/fan-model.js';
-import type { SegmentNode } from './segment-ast.js';
+import type { AmountOp, SegmentNode } from './segment-ast.js';
 
 export type SegmentFilter = Record<string, unknown>;
 
 const HOUR_MS = 3_600_000;
-const FIXED_FIELDS = new Set(['subscribed', 'tags.name', 'source', 'location.region', 'lastSeenAt', 'subscribedAt']);
+const FIXED_FIELDS = new Set([
+  'subscribed',
+  'tags.name',
+  'source',
+  'location.region',
+  'lastSeenAt',
+  'subscribedAt',
+  'purchases.skus',
+  'purchases.names',
+  'purchases.orders',
+  'purchases.spentFen',
+  'purchases.lastAt',
+  'purchases.rfm',
+  'clickedBroadcasts',
+]);
 const ATTR_FIELD = /^attributes\.[\p{L}\p{N}_-]{1,64}$/u;
 const LOGICAL = new Set(['$and', '$or', '$nor']);
-const COMPARISONS = new Set(['$eq', '$gt', '$lt', '$regex']);
+const COMPARISONS = new Set(['$eq', '$gt', '$gte', '$lt', '$lte', '$regex']);
+const AMOUNT_OPERATORS: Record<AmountOp, string> = { '>': '$gt', '>=': '$gte', '<': '$lt', '<=': '$lte', '=': '$eq' };
 
 /** The filter selecting subscribed fans matching `node` at `now`. */
 export function compileSegment(node: SegmentNode, now: Date): SegmentFilter {
@@ -40,6 +55,20 @@ function compileNode(node: SegmentNode, now: number): SegmentFilter | null {
       return { 'location.region': { $regex: `^${escapeRegex(node.value)}` } };
     case 'recency':
       return compileRecency(node, now);
+    case 'bought':
+      // A SKU or an item name: two equalities, each on its own multikey index.
+      return { $or: [{ 'purchases.skus': { $eq: node.value } }, { 'purchases.names': { $eq: node.value } }] };
+    case 'orders':
+      return { 'purchases.orders': { [AMOUNT_OPERATORS[node.op]]: node.count } };
+    case 'spent':
+      return { 'purchases.spentFen': { [AMOUNT_OPERATORS[node.op]]: node.fen } };
+    case 'never-ordered':
+      // Fans from before purchase facts existed have no `purchases` at all: NOT (orders > 0) counts them.
+      return { $nor: [{ 'purchases.orders': { $gt: 0 } }] };
+    case 'rfm':
+      return { 'purchases.rfm': { $eq: node.tier } };
+    case 'clicked':
+      return { clickedBroadcasts: { $eq: node.broadcast } };
     case 'not': {
       const inner = compileNode(node.expr, now);
       // NOT all matches nobody: a filter no document satisfies.
@@ -58,7 +87,7 @@ function compileNode(node: SegmentNode, now: number): SegmentFilter | null {
 
 function compileRecency(node: Extract<SegmentNode, { type: 'recency' }>, now: number): SegmentFilter {
   const cutoff = new Date(now - node.hours * HOUR_MS);
-  const field = node.metric === 'followed' ? 'subscribedAt' : 'lastSeenAt';
+  const field = node.metric === 'followed' ? 'subscribedAt' : node.metric === 'ordered' ? 'purchases.lastAt' : 'lastSeenAt';
   // active<7d and idle<7d both mean "seen within 7 days"; '>' means "not since then".
   const within = node.op === '<';
   return { [field]: within ? { $gt: cutoff } : { $lt: cutoff } };
@@ -106,7 +135,7 @@ function assertSafeCondition(field: string, value: unknown): void {
 }
 
 function isScalar(value: unknown): boolean {
-  return typeof value === 'string' || typeof value === 'boolean' || value instanceof Date;
+  return typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value) || value instanceof Date;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

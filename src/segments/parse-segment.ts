@@ -6,11 +6,13 @@
  *   andExpr := unary ( [AND] unary )*          — juxtaposition means AND
  *   unary   := ( NOT | '-' ) unary | primary
  *   primary := '(' expr ')' | atom
- *   atom    := all | tag:NAME | attr:KEY=VALUE | source:X | region:X | (active|idle|followed)(<|>)N(d|h|w)
+ *   atom    := all | tag:NAME | attr:KEY=VALUE | source:X | region:X | (active|idle|followed|ordered)(<|>)N(d|h|w)
+ *            | bought:NAME | rfm:TIER | clicked:ID | (orders|spent)(>|>=|<|<=|=)N | never-ordered
  *
- * Keywords are case-insensitive and have Chinese twins (或, 且, 非, 全部; 标签, 属性, 来源, 地区).
+ * Keywords are case-insensitive and have Chinese twins (或, 且, 非, 全部; 标签, 属性, 来源, 地区;
+ * 买过, 分层, 点击, 订单, 消费, 下单, 未下单).
  */
-import type { RecencyMetric, SegmentNode } from './segment-ast.js';
+import type { AmountOp, RecencyMetric, SegmentNode } from './segment-ast.js';
 import { normaliseSegmentText, SegmentSyntaxError, tokenizeSegment, type SegmentToken } from './tokenize-segment.js';
 
 export { SegmentSyntaxError };
@@ -21,7 +23,8 @@ const MAX_ATOMS = 40;
 const MAX_VALUE_LENGTH = 64;
 
 const KEYWORDS: Record<string, 'OR' | 'AND' | 'NOT'> = { or: 'OR', 或: 'OR', and: 'AND', 且: 'AND', not: 'NOT', 非: 'NOT' };
-const FIELD_NAMES: Record<string, 'tag' | 'attr' | 'source' | 'region'> = {
+type FieldName = 'tag' | 'attr' | 'source' | 'region' | 'bought' | 'rfm' | 'clicked';
+const FIELD_NAMES: Record<string, FieldName> = {
   tag: 'tag',
   标签: 'tag',
   attr: 'attr',
@@ -30,6 +33,12 @@ const FIELD_NAMES: Record<string, 'tag' | 'attr' | 'source' | 'region'> = {
   来源: 'source',
   region: 'region',
   地区: 'region',
+  bought: 'bought',
+  买过: 'bought',
+  rfm: 'rfm',
+  分层: 'rfm',
+  clicked: 'clicked',
+  点击: 'clicked',
 };
 const METRICS: Record<string, RecencyMetric> = {
   active: 'active',
@@ -38,17 +47,32 @@ const METRICS: Record<string, RecencyMetric> = {
   沉默: 'idle',
   followed: 'followed',
   关注: 'followed',
+  ordered: 'ordered',
+  下单: 'ordered',
 };
+const AMOUNTS: Record<string, 'orders' | 'spent'> = { orders: 'orders', 订单: 'orders', spent: 'spent', 消费: 'spent' };
+const AMOUNT = /^([^<>=:]+)(>=|<=|>|<|=)(\d{1,9}(?:\.\d{1,2})?)$/;
 const UNIT_HOURS: Record<string, number> = { h: 1, 小时: 1, d: 24, 天: 24, w: 168, 周: 168 };
 const ATTR_KEY = /^[\p{L}\p{N}_-]{1,32}$/u;
 
+/**
+ * What the parser asks the merchant's configuration: which RFM tier a name means. Without
+ * it (re-reading a stored, already canonical expression) a tier is taken as written.
+ */
+export interface SegmentVocabulary {
+  /** The tier key `text` names (key or Chinese name), undefined when there is none. */
+  tierKeyOf(text: string): string | undefined;
+  /** The tiers one may name, for the error message. */
+  tierList(): string;
+}
+
 /** Parses `text` into a segment tree. @throws SegmentSyntaxError pointing at the problem. */
-export function parseSegment(text: string): SegmentNode {
+export function parseSegment(text: string, vocabulary?: SegmentVocabulary): SegmentNode {
   if (text.length > MAX_SEGMENT_LENGTH) {
     throw new SegmentSyntaxError(`表达式太长（最多 ${MAX_SEGMENT_LENGTH} 个字符）`, MAX_SEGMENT_LENGTH);
   }
   const source = normaliseSegmentText(text);
-  const parser = new Parser(tokenizeSegment(source), source.length);
+  const parser = new Parser(tokenizeSegment(source), source.length, vocabulary);
   return parser.parseAll();
 }
 
@@ -60,6 +84,7 @@ class Parser {
   constructor(
     private readonly tokens: SegmentToken[],
     private readonly end: number,
+    private readonly vocabulary: SegmentVocabulary | undefined,
   ) {}
 
   parseAll(): SegmentNode {
@@ -130,7 +155,7 @@ class Parser {
     if (++this.atoms > MAX_ATOMS) {
       throw new SegmentSyntaxError(`条件太多（最多 ${MAX_ATOMS} 个）`, token.pos);
     }
-    return parseAtom(token.text, token.pos);
+    return parseAtom(token.text, token.pos, this.vocabulary);
   }
 
   private nested(parse: () => SegmentNode, pos: number): SegmentNode {
@@ -147,14 +172,26 @@ class Parser {
   }
 
   private keywordAt(token: SegmentToken | undefined): 'OR' | 'AND' | 'NOT' | undefined {
-    return token?.kind === 'word' && !token.quoted ? KEYWORDS[token.text.toLowerCase()] : undefined;
+    return token?.kind === 'word' && !token.quoted ? ownEntry(KEYWORDS, token.text.toLowerCase()) : undefined;
   }
 }
 
+/** `table[key]` for the table's own keys only: typed text never reaches `constructor` and the like. */
+function ownEntry<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** One condition word, e.g. `tag:vip` or `idle>30d`; `pos` is where the word starts. */
-function parseAtom(text: string, pos: number): SegmentNode {
+function parseAtom(text: string, pos: number, vocabulary: SegmentVocabulary | undefined): SegmentNode {
   if (/^(all|全部)$/i.test(text)) {
     return { type: 'all' };
+  }
+  if (/^(never-ordered|未下单)$/i.test(text)) {
+    return { type: 'never-ordered' };
+  }
+  const amount = AMOUNT.exec(text);
+  if (amount && ownEntry(AMOUNTS, amount[1]!.toLowerCase())) {
+    return parseAmount(amount, pos);
   }
   const recency = /^([^<>=:]+)([<>])(\d{1,4})(h|d|w|小时|天|周)?$/i.exec(text);
   if (recency) {
@@ -162,25 +199,69 @@ function parseAtom(text: string, pos: number): SegmentNode {
   }
   const colon = text.indexOf(':');
   if (colon <= 0) {
-    throw new SegmentSyntaxError(`无法识别的条件「${text}」，可用：tag: attr: source: region: active< idle> followed< all`, pos);
+    throw new SegmentSyntaxError(
+      `无法识别的条件「${text}」，可用：tag: attr: source: region: bought: rfm: clicked: active< idle> followed< ordered< orders>= spent> never-ordered all`,
+      pos,
+    );
   }
-  const field = FIELD_NAMES[text.slice(0, colon).toLowerCase()];
+  const field = ownEntry(FIELD_NAMES, text.slice(0, colon).toLowerCase());
   if (!field) {
-    throw new SegmentSyntaxError(`未知字段「${text.slice(0, colon)}」，可用：tag、attr、source、region`, pos);
+    throw new SegmentSyntaxError(`未知字段「${text.slice(0, colon)}」，可用：tag、attr、source、region、bought、rfm、clicked`, pos);
   }
   const valuePos = pos + colon + 1;
   const value = text.slice(colon + 1);
-  if (field === 'attr') {
-    return parseAttr(value, valuePos);
+  switch (field) {
+    case 'attr':
+      return parseAttr(value, valuePos);
+    case 'tag':
+      return { type: 'tag', name: checkValue(value, valuePos) };
+    case 'rfm':
+      return parseTier(checkValue(value, valuePos), valuePos, vocabulary);
+    case 'clicked':
+      return parseClicked(value, valuePos);
+    default:
+      return { type: field, value: checkValue(value, valuePos) };
   }
-  const checked = checkValue(value, valuePos);
-  return field === 'tag' ? { type: 'tag', name: checked } : { type: field, value: checked };
+}
+
+/** `orders>=2` (a whole number of orders) or `spent>500` (yuan, up to 2 decimals, compared in fen). */
+function parseAmount(match: RegExpExecArray, pos: number): SegmentNode {
+  const metric = AMOUNTS[match[1]!.toLowerCase()]!;
+  const op = match[2] as AmountOp;
+  const number = match[3]!;
+  if (metric === 'spent') {
+    return { type: 'spent', op, fen: Math.round(Number(number) * 100) };
+  }
+  if (number.includes('.')) {
+    throw new SegmentSyntaxError('订单数必须是整数，例如 orders>=2', pos + match[1]!.length + op.length);
+  }
+  return { type: 'orders', op, count: Number(number) };
+}
+
+function parseTier(value: string, pos: number, vocabulary: SegmentVocabulary | undefined): SegmentNode {
+  if (!vocabulary) {
+    return { type: 'rfm', tier: value };
+  }
+  const tier = vocabulary.tierKeyOf(value);
+  if (!tier) {
+    throw new SegmentSyntaxError(`未知分层「${value}」，可用：${vocabulary.tierList()}`, pos);
+  }
+  return { type: 'rfm', tier };
+}
+
+/** `clicked:12` or `clicked:#12`: a broadcast number as /report shows it. */
+function parseClicked(value: string, pos: number): SegmentNode {
+  const match = /^#?(\d{1,9})$/.exec(value);
+  if (!match || Number(match[1]) === 0) {
+    throw new SegmentSyntaxError('点击条件要写群发编号，例如 clicked:12', pos);
+  }
+  return { type: 'clicked', broadcast: Number(match[1]) };
 }
 
 function parseRecency(match: RegExpExecArray, pos: number): SegmentNode {
-  const metric = METRICS[match[1]!.toLowerCase()];
+  const metric = ownEntry(METRICS, match[1]!.toLowerCase());
   if (!metric) {
-    throw new SegmentSyntaxError(`未知的时间条件「${match[1]}」，可用：active、idle、followed`, pos);
+    throw new SegmentSyntaxError(`未知的时间条件「${match[1]}」，可用：active、idle、followed、ordered`, pos);
   }
   const amount = Number(match[3]);
   const unit = UNIT_HOURS[(match[4] ?? 'd').toLowerCase()]!;
