@@ -127,6 +127,14 @@ import "log/slog"
 // setGOMAXPROCS is a no-op: Go 1.25 and later size GOMAXPROCS from the container's limits.
 func setGOMAXPROCS(*slog.Logger) {}
 GO
+# FerretDB passes PostgreSQL's own errors for two races through as InternalError (code 1):
+# two upserts inserting one new unique key at once (exclusion_violation; MongoDB answers
+# DuplicateKey, 11000, after which an upsert's retry updates the winner's document) and the
+# deadlock PostgreSQL breaks between them (MongoDB's WriteConflict, 112, a transient error).
+# Map both to MongoDB's codes so clients handle them as they would on MongoDB.
+errors_go="$work/ferretdb/internal/mongoerrors/mongoerrors.go"
+perl -0pi -e 's/(\tcase pgerrcode\.QueryCanceled:\n\t\tcode = ErrMaxTimeMSExpired\n)/$1\n\tcase pgerrcode.ExclusionViolation, pgerrcode.UniqueViolation:\n\t\tcode = ErrDuplicateKey\n\n\tcase pgerrcode.DeadlockDetected, pgerrcode.SerializationFailure:\n\t\tcode = Code(112) \/\/ WriteConflict\n/' "$errors_go"
+grep -q 'Code(112)' "$errors_go" || fail "FerretDB $FERRETDB_VERSION source differs from what build.sh patches ($errors_go)"
 mkdir -p "$stage/bin"
 (cd "$work/ferretdb" && GOFLAGS=-buildvcs=false GOTOOLCHAIN=local go build -trimpath -o "$stage/bin/ferretdb" ./cmd/ferretdb) \
   >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; fail "building FerretDB failed (log above)"; }

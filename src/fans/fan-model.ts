@@ -6,7 +6,6 @@
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '../db/model.js';
-import { fanIdFilters } from './fan-id-filter.js';
 
 /** WeChat's customer-service allowances (WECHAT.md §5.2). */
 export interface CustomerServiceWindow {
@@ -218,10 +217,10 @@ fanSchema.index({ clickedBroadcasts: 1 });
 fanSchema.index({ unionId: 1 }, { sparse: true });
 // The WeChat tag sync job scans for fans whose tags changed.
 fanSchema.index({ tagsDirty: 1 });
+// /stats and the quota exclusion read this month's pushed fans.
+fanSchema.index({ 'massPushes.month': 1, 'massPushes.count': 1 });
 // The privacy purge finds fans unfollowed long enough ago.
 fanSchema.index({ subscribed: 1, unsubscribedAt: 1 });
-// Writes by openid for a known fan go by _id (FerretDB indexes nothing else; see the plugin).
-fanSchema.plugin(fanIdFilters);
 
 /** The Fan model on `connection` (collection `fans`). */
 export function getFanModel(connection: Connection): Model<Fan> {

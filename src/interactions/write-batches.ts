@@ -4,7 +4,6 @@
  * (a duplicate delivery) does not hold back the others; per-document errors come back by index.
  */
 import type { Collection, Document } from 'mongodb';
-import { UPDATES_PER_COMMAND } from '../db/update-chunks.js';
 import { insertOutcomes, writeErrorsOf, type InsertOutcome } from '../db/write-errors.js';
 import type { Types } from 'mongoose';
 
@@ -23,17 +22,15 @@ export function insertBatch<T extends Document>(collection: Collection<Document>
 export async function updateBatch(collection: Collection<Document>, items: InteractionUpdate[]): Promise<Array<void | Error>> {
   const results: Array<void | Error> = items.map(() => undefined);
   const ops = items.map(({ id, set }) => ({ updateOne: { filter: { _id: id }, update: { $set: set, $unset: { leaseUntil: 1 } } } }));
-  for (let start = 0; start < ops.length; start += UPDATES_PER_COMMAND) {
-    try {
-      await collection.bulkWrite(ops.slice(start, start + UPDATES_PER_COMMAND), { ordered: false });
-    } catch (error) {
-      const writeErrors = writeErrorsOf(error);
-      if (!writeErrors) {
-        throw error;
-      }
-      for (const e of writeErrors) {
-        results[start + e.index] = new Error(`interaction update failed: ${e.errmsg ?? e.code}`);
-      }
+  try {
+    await collection.bulkWrite(ops, { ordered: false });
+  } catch (error) {
+    const writeErrors = writeErrorsOf(error);
+    if (!writeErrors) {
+      throw error;
+    }
+    for (const e of writeErrors) {
+      results[e.index] = new Error(`interaction update failed: ${e.errmsg ?? e.code}`);
     }
   }
   return results;

@@ -7,7 +7,6 @@
 import type { Agenda } from 'agenda';
 import type { Connection } from 'mongoose';
 import { WechatApiError } from '../errors.js';
-import { bulkWriteInChunks } from '../db/update-chunks.js';
 import { getFanModel } from '../fans/fan-model.js';
 import type { Logger } from '../lib/logger.js';
 import { ensureWechatTags } from '../tagging/ensure-wechat-tags.js';
@@ -92,7 +91,9 @@ async function syncPage(
       },
     };
   });
-  await bulkWriteInChunks(getFanModel(deps.connection), ops, { ordered: false });
+  if (ops.length > 0) {
+    await getFanModel(deps.connection).bulkWrite(ops, { ordered: false });
+  }
   for (const pair of refused) {
     result.refused.push(pair.replace('|', ' → '));
   }

@@ -1,6 +1,7 @@
 /**
- * /stats (统计): fans total / subscribed / new in 7 days / active / dormant, open handoffs,
- * mass pushes this month and mass-send calls today.
+ * /stats [chart] (统计): fans total / subscribed / new in 7 days / active / dormant, open
+ * handoffs, mass pushes this month and mass-send calls today; `chart` answers with a picture
+ * of the fans by tier over the last 8 weeks (customer-service image).
  */
 import type { Connection } from 'mongoose';
 import type { BroadcastDeps } from '../../broadcast/broadcast-deps.js';
@@ -9,17 +10,29 @@ import { MONTHLY_PUSH_LIMIT } from '../../broadcast/plan-delivery.js';
 import { monthKeyIn } from '../../broadcast/zoned-time.js';
 import { getFanModel } from '../../fans/fan-model.js';
 import { countOpenHandoffs } from '../../handoff/handoff-model.js';
-import type { CommandDefinition } from '../command.js';
+import { tierChart } from '../../charts/tier-chart.js';
+import { tierHistory } from '../../charts/tier-history.js';
+import { replyUsage, type CommandDefinition } from '../command.js';
+import { isChartWord, sendChart } from './send-chart.js';
 
 const DAY_MS = 24 * 3_600_000;
 
 export function statsCommand(deps: BroadcastDeps): CommandDefinition {
-  return {
+  const definition: CommandDefinition = {
     name: 'stats',
     aliases: ['统计'],
     roles: ['admin'],
-    usage: '/stats — 粉丝与群发概况',
-    async run({ say }) {
+    usage: '/stats [chart] — 粉丝与群发概况；加 chart 发送近 8 周粉丝分层图',
+    async run(command) {
+      const { say } = command;
+      if (command.argv.length > 0) {
+        if (command.argv.length !== 1 || !isChartWord(command.argv[0])) {
+          return replyUsage(command, definition);
+        }
+        const weeks = await tierHistory(deps.connection, deps.clock.now());
+        await sendChart(deps, command, tierChart(weeks, deps.timezone), 'stats.png', '粉丝分层图');
+        return undefined;
+      }
       const now = deps.clock.now();
       const fans = getFanModel(deps.connection);
       const since = (days: number): Date => new Date(now.getTime() - days * DAY_MS);
@@ -42,19 +55,27 @@ export function statsCommand(deps: BroadcastDeps): CommandDefinition {
           `今日群发调用：${calls}/${deps.calls.perDay}`,
         ].join('\n'),
       );
+      return undefined;
     },
   };
+  return definition;
 }
 
 /** Mass pushes counted this month, over all fans. */
 async function pushesThisMonth(connection: Connection, month: string): Promise<{ pushes: number; fans: number; atLimit: number }> {
   const fans = getFanModel(connection);
   const thisMonth = { 'massPushes.month': month };
-  // Fans are counted with countDocuments, not `$sum: 1` in the $group: FerretDB 1.24 answers 0 for a constant $sum.
-  const [[sum], reached, atLimit] = await Promise.all([
-    fans.aggregate<{ pushes: number }>([{ $match: thisMonth }, { $group: { _id: null, pushes: { $sum: '$massPushes.count' } } }]),
-    fans.countDocuments(thisMonth),
-    fans.countDocuments({ ...thisMonth, 'massPushes.count': { $gte: MONTHLY_PUSH_LIMIT } }),
+  // One pass over this month's pushed fans (the massPushes.month index selects them).
+  const [sum] = await fans.aggregate<{ pushes: number; reached: number; atLimit: number }>([
+    { $match: thisMonth },
+    {
+      $group: {
+        _id: null,
+        pushes: { $sum: '$massPushes.count' },
+        reached: { $sum: 1 },
+        atLimit: { $sum: { $cond: [{ $gte: ['$massPushes.count', MONTHLY_PUSH_LIMIT] }, 1, 0] } },
+      },
+    },
   ]);
-  return { pushes: sum?.pushes ?? 0, fans: reached, atLimit };
+  return { pushes: sum?.pushes ?? 0, fans: sum?.reached ?? 0, atLimit: sum?.atLimit ?? 0 };
 }
