@@ -15,7 +15,7 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { withLease } from '../db/lease.js';
-import { bulkWriteInChunks, chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
+import { chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
 import type { Clock } from '../lib/clock.js';
 
@@ -68,7 +68,9 @@ export async function reserveMassQuota(props: MassQuotaProps): Promise<string[]>
         }
       }
     }
-    await bulkWriteInChunks(model, writes, { ordered: false });
+    if (writes.length > 0) {
+      await model.bulkWrite(writes, { ordered: false });
+    }
     return admitted;
   });
 }

@@ -6,7 +6,7 @@
 import type { Agenda } from 'agenda';
 import type { AnyBulkWriteOperation, Connection, Types } from 'mongoose';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
-import { bulkWriteInChunks, chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
+import { chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { planSweep, type SweepFan } from '../tagging/plan-sweep.js';
@@ -84,7 +84,7 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
       planSweep(fan, rules, now).map((update) => ({ updateOne: { filter: { _id: fan._id }, update } }) as AnyBulkWriteOperation<Fan>),
     );
     // Ordered, chunk after chunk: one fan's $pull must land before its $push.
-    updated += await bulkWriteInChunks(model, ops, { ordered: true });
+    updated += ops.length === 0 ? 0 : (await model.bulkWrite(ops, { ordered: true })).modifiedCount;
   }
   return { scanned, updated, ms: Math.round(performance.now() - started) };
 }
