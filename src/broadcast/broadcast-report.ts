@@ -69,6 +69,9 @@ export function formatReport(broadcast: Broadcast, batches: readonly BroadcastBa
   ];
   if (plan) {
     lines.push(`目标粉丝：${plan.total} 人`);
+    if (plan.holdout !== undefined) {
+      lines.push(`对照组（未发送，不占额度）：${plan.holdout} 人`);
+    }
   }
   lines.push(`客服消息：送达 ${r.customerSent} 人，未送达 ${r.customerFailed} 人`);
   const way = massWayOf(batches);

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
+import { openLinkAs } from './open-link.js';
 import { saveReceivedImage } from './save-received-image.js';
 import { describeReply, SimulatedFan, type CallbackMode, type SimulatedReply } from './simulated-fan.js';
 
@@ -22,6 +23,7 @@ const HELP = `actions:
   :view URL              tap a view menu button
   :location LAT LNG [label]   share a location
   :image | :voice [recognition] | :link URL
+  :open URL              open a link in WeChat's browser as the current fan (tracked links, needs --fake)
   :as OPENID             speak as another openid
   :help | :quit`;
 
@@ -185,7 +187,7 @@ function showReply(print: Printer, result: SimulatedReply): void {
 }
 
 /** Runs one `:action`; returns false on :quit. */
-async function runAction(fan: SimulatedFan, line: string, print: Printer, poller?: InboxPoller): Promise<boolean> {
+async function runAction(fan: SimulatedFan, line: string, print: Printer, poller?: InboxPoller, fakeUrl?: string): Promise<boolean> {
   const [name = '', ...args] = line.slice(1).trim().split(/\s+/);
   const rest = args.join(' ');
   const need = (value: string | undefined, usage: string): string => {
@@ -240,6 +242,17 @@ async function runAction(fan: SimulatedFan, line: string, print: Printer, poller
     case 'link':
       result = await fan.link(need(args[0], ':link URL'));
       break;
+    case 'open': {
+      if (!fakeUrl) {
+        throw new Error(':open needs --fake (the fake WeChat API serves the authorize page)');
+      }
+      const opened = await openLinkAs({ url: need(args[0], ':open URL'), openId: fan.openId, fakeUrl });
+      for (const hop of opened.hops) {
+        print(`${clock()} ${dim(`${hop.status} ${hop.url}`)}`);
+      }
+      print(opened.landedOn ? `${clock()} ${green('→')} ${opened.landedOn}` : `${clock()} ${red(`stopped at HTTP ${opened.status}`)}`);
+      return true;
+    }
     default:
       throw new Error(`unknown action :${name} — try :help`);
   }
@@ -349,7 +362,7 @@ async function main(): Promise<void> {
         }
         try {
           if (line.startsWith(':')) {
-            const goOn = await runAction(fan, line, print, poller);
+            const goOn = await runAction(fan, line, print, poller, opts.fake);
             if (!goOn) {
               rl.close();
             }

@@ -12,6 +12,8 @@ export interface Answer {
   status?: number;
   body: Json | string | Buffer;
   contentType?: string;
+  /** A redirect's target (the authorize page sends the browser back with a code). */
+  location?: string;
 }
 
 /** The file part of a multipart upload (the `media` field of media/upload). */

@@ -65,6 +65,9 @@ export function createApiAnswerer(account: FakeAccount, routes: Map<string, Rout
     const body = answer.body;
     // Text and bytes (a QR image, a media download) go out as they are and carry no errcode.
     const verbatim = typeof body === 'string' || Buffer.isBuffer(body);
+    if (answer.location) {
+      res.setHeader('location', answer.location);
+    }
     send(res, answer.status ?? 200, verbatim ? body : toJsonText(body), answer.contentType);
     const errcode = verbatim ? 0 : Number(body.errcode ?? 0);
     record({ ...base, response: toRecorded(answer.body), errcode, ...(route ? {} : { unexpected: true }) });

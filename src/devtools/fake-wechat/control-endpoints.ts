@@ -4,7 +4,7 @@
  * These calls are not recorded.
  */
 import type http from 'node:http';
-import { isObject, type FakeRequest } from './answers.js';
+import { isObject, isOpenId, type FakeRequest } from './answers.js';
 import type { FakeAccount } from './fake-account.js';
 import { send } from './http-io.js';
 import type { FakeWechatApi } from './types.js';
@@ -46,6 +46,16 @@ export function createControl(api: FakeWechatApi, account: FakeAccount) {
             .map(({ deliveredTo, openIds, ...job }) => ({ ...job, total: openIds.length, delivered: deliveredTo.length })),
         });
         return;
+      case 'POST /__fake/oauth-opener': {
+        const openId = body.openid;
+        if (openId !== null && !isOpenId(openId)) {
+          reply({ error: 'need {openid} (or null)' }, 400);
+          return;
+        }
+        api.setOAuthOpener(openId);
+        reply({ ok: true });
+        return;
+      }
       case 'POST /__fake/fail': {
         if (typeof body.path !== 'string' || typeof body.errcode !== 'number') {
           reply({ error: 'need {path, errcode}' }, 400);

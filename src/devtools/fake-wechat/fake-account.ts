@@ -63,6 +63,9 @@ export class FakeAccount {
   nextMenuId = 208379533;
   /** Parametric QR codes by ticket. */
   qrCodes = new Map<string, FakeQrCode>();
+  /** Web OAuth (WECHAT.md §16): the follower whose WeChat "opens" the authorize page, and the codes issued. */
+  oauthOpener: string | null = null;
+  oauthCodes = new Map<string, { openId: string; at: number; used: boolean }>();
   /** Where job results are pushed; set at start or later (`setCallback`), kept across `reset`. */
   callback: FakeWechatApiOptions['callback'];
 
@@ -96,6 +99,8 @@ export class FakeAccount {
     this.conditionalMenus = new Map();
     this.nextMenuId = 208379533;
     this.qrCodes = new Map();
+    this.oauthOpener = null;
+    this.oauthCodes = new Map();
   }
 
   now(): number {

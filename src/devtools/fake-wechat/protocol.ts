@@ -34,6 +34,8 @@ export const ERRMSG: Record<number, string> = {
   40007: 'invalid media_id',
   40008: 'invalid message type',
   40013: 'invalid appid',
+  40029: 'invalid code',
+  40163: 'code been used',
   40032: 'invalid openid list size',
   40050: 'invalid group id',
   40066: 'invalid url',

@@ -10,6 +10,7 @@ import { massDelete, massGet, massSpeed } from './mass-job-routes.js';
 import { massPreview, massSend, massSendAll } from './mass-send-routes.js';
 import { mediaGet, mediaUpload, quotaGet } from './media-and-quota-routes.js';
 import { batchTagging, tagCreate, tagDelete, tagFans, tagIdList, tagList, tagUpdate } from './tag-routes.js';
+import { oauthAccessToken, oauthAuthorize } from './oauth-routes.js';
 import { classicTokenRoute, stableTokenRoute } from './token-routes.js';
 import { userBatchGet, userInfoRoute, userList } from './user-routes.js';
 import { currentSelfMenu, menuAddConditional, menuCreate, menuDelConditional, menuDelete, menuGet } from './menu-routes.js';
@@ -31,6 +32,9 @@ export function buildRouteTable(account: FakeAccount, options: FakeWechatApiOpti
   return new Map<string, Route>([
     ['/cgi-bin/stable_token', { method: 'POST', auth: false, handle: (r) => stableTokenRoute(account, r) }],
     ['/cgi-bin/token', { method: 'GET', auth: false, handle: (r) => classicTokenRoute(account, r) }],
+    // Web OAuth: the authorize page (WECHAT_OAUTH_BASE) and the code exchange (WECHAT_API_BASE).
+    ['/connect/oauth2/authorize', { method: 'GET', auth: false, handle: (r) => oauthAuthorize(account, r) }],
+    ['/sns/oauth2/access_token', { method: 'GET', auth: false, handle: (r) => oauthAccessToken(account, r) }],
     ['/cgi-bin/message/custom/send', post((r) => customSend(account, r))],
     ['/cgi-bin/message/custom/typing', post((r) => typing(account, r))],
     ['/cgi-bin/message/mass/send', post((r) => massSend(account, r))],

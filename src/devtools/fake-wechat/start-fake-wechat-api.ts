@@ -57,6 +57,9 @@ export async function startFakeWechatApi(options: FakeWechatApiOptions = {}): Pr
     media: (mediaId) => account.media.get(mediaId),
     massJobs: () => [...account.jobs.values()],
     setFan: (openId, patch = {}) => Object.assign(account.fan(openId), patch),
+    setOAuthOpener: (openId) => {
+      account.oauthOpener = openId;
+    },
     failNext: (path, errcode, failOptions = {}) => queueFailure(account, path, errcode, failOptions),
     expireToken: () => expireAllTokens(account),
     pushMassSendJobFinish: (msgId, counts = {}) => pushMassSendJobFinish(account, options, msgId, counts),

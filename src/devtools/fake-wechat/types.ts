@@ -155,6 +155,8 @@ export interface FakeWechatApi {
   massJobs(): FakeMassJob[];
   /** Creates or changes a fan (e.g. `subscribe: false` to simulate an unfollow). */
   setFan(openId: string, patch?: Partial<Omit<FakeFan, 'openId'>>): FakeFan;
+  /** The follower whose WeChat opens the web-OAuth authorize page from now on (null: nobody, as outside WeChat). */
+  setOAuthOpener(openId: string | null): void;
   failNext(path: string, errcode: number, options?: FailOptions): void;
   /** Expires every issued token: the next API call gets 42001 and stable_token issues a new one. */
   expireToken(): void;

@@ -1,0 +1,118 @@
+/**
+ * Command: what a broadcast brought back (SPEC.md §12), measured when asked — so an order
+ * imported days after the push counts as soon as it is stored. The sent group is the fans
+ * the batches delivered to; the holdout is the stored list; clicks come from `link_clicks`
+ * and orders from `orders`, each by an aggregation on its index (orders: {openId, paidAt}).
+ */
+import type { Connection } from 'mongoose';
+import { getLinkClickModel } from '../links/link-click-model.js';
+import { getOrderModel } from '../orders/order-model.js';
+import type { BroadcastBatch } from './broadcast-batch-model.js';
+import { readHoldout } from './holdout-model.js';
+
+/** Orders and revenue of one group in the attribution window. */
+export interface GroupOutcome {
+  fans: number;
+  buyers: number;
+  orders: number;
+  revenueFen: number;
+}
+
+export interface BroadcastEffect {
+  window: { from: Date; to: Date; days: number; open: boolean };
+  sent: GroupOutcome & { clickers: number };
+  /** Undefined when the broadcast had no holdout. */
+  holdout: GroupOutcome | undefined;
+  clicks: { total: number; anonymous: number };
+}
+
+const DAY_MS = 24 * 3_600_000;
+/** Openids per `$in` of the orders aggregation: each one is an index range scan on {openId, paidAt}. */
+const IDS_PER_QUERY = 1_000;
+const PARALLEL_QUERIES = 4;
+
+/** The fans a broadcast reached: customer-service messages delivered and mass recipients accepted by WeChat. */
+export function recipientsOf(batches: readonly BroadcastBatch[]): string[] {
+  const reached = new Set<string>();
+  for (const batch of batches) {
+    const delivered =
+      batch.kind === 'customer' ? batch.sent : batch.state === 'accepted' || batch.state === 'finished' ? batch.recipients : undefined;
+    for (const openId of delivered ?? []) {
+      reached.add(openId);
+    }
+  }
+  return [...reached];
+}
+
+export async function measureEffect(props: {
+  connection: Connection;
+  broadcast: { number: number; sentAt?: Date; holdout?: unknown };
+  batches: readonly BroadcastBatch[];
+  attributionDays: number;
+  now: Date;
+}): Promise<BroadcastEffect | null> {
+  const { connection, broadcast } = props;
+  if (!broadcast.sentAt) {
+    return null;
+  }
+  const from = broadcast.sentAt;
+  const to = new Date(from.getTime() + props.attributionDays * DAY_MS);
+  const sentFans = recipientsOf(props.batches);
+  const holdoutFans = broadcast.holdout ? await readHoldout(connection, broadcast.number) : undefined;
+  const [sent, holdout, clicks] = await Promise.all([
+    ordersOf(connection, sentFans, from, to),
+    holdoutFans ? ordersOf(connection, holdoutFans, from, to) : Promise.resolve(undefined),
+    clicksOf(connection, broadcast.number, new Set(sentFans)),
+  ]);
+  return {
+    window: { from, to, days: props.attributionDays, open: props.now < to },
+    sent: { ...sent, clickers: clicks.clickers },
+    holdout,
+    clicks: { total: clicks.total, anonymous: clicks.anonymous },
+  };
+}
+
+/** Buyers, orders and revenue among `openIds` for orders paid in [from, to). */
+async function ordersOf(connection: Connection, openIds: readonly string[], from: Date, to: Date): Promise<GroupOutcome> {
+  const orders = getOrderModel(connection);
+  const outcome: GroupOutcome = { fans: openIds.length, buyers: 0, orders: 0, revenueFen: 0 };
+  const chunks: string[][] = [];
+  for (let i = 0; i < openIds.length; i += IDS_PER_QUERY) {
+    chunks.push(openIds.slice(i, i + IDS_PER_QUERY));
+  }
+  for (let i = 0; i < chunks.length; i += PARALLEL_QUERIES) {
+    const parts = await Promise.all(
+      chunks
+        .slice(i, i + PARALLEL_QUERIES)
+        .map((chunk) =>
+          orders.aggregate<{ orders: number; revenueFen: number }>([
+            { $match: { openId: { $in: chunk }, paidAt: { $gte: from, $lt: to } } },
+            { $group: { _id: '$openId', orders: { $sum: 1 }, revenueFen: { $sum: '$amountFen' } } },
+          ]),
+        ),
+    );
+    for (const buyer of parts.flat()) {
+      outcome.buyers += 1;
+      outcome.orders += buyer.orders;
+      outcome.revenueFen += buyer.revenueFen;
+    }
+  }
+  return outcome;
+}
+
+/** Distinct identified clickers who were sent the broadcast, and the clicks in all. */
+async function clicksOf(
+  connection: Connection,
+  broadcast: number,
+  sent: ReadonlySet<string>,
+): Promise<{ clickers: number; total: number; anonymous: number }> {
+  const clicks = getLinkClickModel(connection);
+  const [byFan, total] = await Promise.all([
+    clicks.aggregate<{ _id: string | null }>([{ $match: { broadcast } }, { $group: { _id: '$openId' } }]),
+    clicks.countDocuments({ broadcast }),
+  ]);
+  const anonymous = await clicks.countDocuments({ broadcast, openId: { $exists: false } });
+  // A forwarded link opened by someone the push never reached is a click, not a clicker of this push.
+  const clickers = byFan.filter((row) => row._id !== null && sent.has(row._id)).length;
+  return { clickers, total, anonymous };
+}
