@@ -48,6 +48,17 @@ describe('the fanhook process', () => {
     expect(run.stderr.trim()).toBe('fanhook: Invalid configuration: WECHAT_TOKEN is required');
   });
 
+  it('refuses to start in production without MONGODB_URI instead of starting a local database', async () => {
+    const run = runMain({
+      NODE_ENV: 'production',
+      WECHAT_TOKEN: 'processtoken',
+      WECHAT_APPID: fake.appId,
+      WECHAT_APPSECRET: fake.appSecret,
+    });
+    expect(await run.exited).toBe(78);
+    expect(run.stderr.trim()).toBe('fanhook: Invalid configuration: MONGODB_URI is required when NODE_ENV=production');
+  });
+
   it('becomes ready, then on SIGTERM stops taking requests and exits cleanly within 10 s', async () => {
     const port = await freePort();
     const run = runMain({

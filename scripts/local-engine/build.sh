@@ -135,6 +135,35 @@ GO
 errors_go="$work/ferretdb/internal/mongoerrors/mongoerrors.go"
 perl -0pi -e 's/(\tcase pgerrcode\.QueryCanceled:\n\t\tcode = ErrMaxTimeMSExpired\n)/$1\n\tcase pgerrcode.ExclusionViolation, pgerrcode.UniqueViolation:\n\t\tcode = ErrDuplicateKey\n\n\tcase pgerrcode.DeadlockDetected, pgerrcode.SerializationFailure:\n\t\tcode = Code(112) \/\/ WriteConflict\n/' "$errors_go"
 grep -q 'Code(112)' "$errors_go" || fail "FerretDB $FERRETDB_VERSION source differs from what build.sh patches ($errors_go)"
+# MongoDB retries an upsert that lost the race to insert a new unique key; FerretDB passes the
+# loser PostgreSQL's deadlock or exclusion violation instead (DocumentDB's unique indexes are
+# exclusion constraints, and concurrent inserts of one key deadlock there). The failed call was
+# rolled back whole, so calling it again is safe: retry update and findAndModify a few times.
+handler="$work/ferretdb/internal/handler"
+cat >"$handler/upsert_race.go" <<'GO'
+package handler
+
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// upsertRaceAttempts bounds the retries of a write that lost a race for a new unique key.
+const upsertRaceAttempts = 5
+
+// isUpsertRace reports a deadlock, serialization failure or exclusion violation: PostgreSQL's
+// answers to the loser of two writes racing to insert the same unique key.
+func isUpsertRace(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001" || pg.Code == "23P01")
+}
+GO
+for call in 'documentdb_api.Update(connCtx, conn, h.L, dbName, spec, seq)' 'documentdb_api.FindAndModify(connCtx, conn, h.L, dbName, req.DocumentRaw())'; do
+  file=$(grep -l -F "$call" "$handler"/msg_update.go "$handler"/msg_findandmodify.go)
+  CALL="$call" perl -0pi -e 's/\t\tres, _, err = \Q$ENV{CALL}\E\n\t\treturn err\n/\t\tfor attempt := 1; ; attempt++ {\n\t\t\tres, _, err = $ENV{CALL}\n\t\t\tif err == nil || attempt == upsertRaceAttempts || !isUpsertRace(err) {\n\t\t\t\treturn err\n\t\t\t}\n\t\t}\n/' "$file"
+  grep -q 'upsertRaceAttempts' "$file" || fail "FerretDB $FERRETDB_VERSION source differs from what build.sh patches ($file)"
+done
 mkdir -p "$stage/bin"
 (cd "$work/ferretdb" && GOFLAGS=-buildvcs=false GOTOOLCHAIN=local go build -trimpath -o "$stage/bin/ferretdb" ./cmd/ferretdb) \
   >>"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; fail "building FerretDB failed (log above)"; }

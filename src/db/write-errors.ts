@@ -38,13 +38,3 @@ export async function insertOutcomes(count: number, what: string, insert: () => 
   }
   return results;
 }
-
-/**
- * True when an upsert lost a race to insert the same new document: a duplicate key on the
- * unique index it selects by, or a write conflict (112) with the winner. Retrying the upsert
- * then updates the winner's document, as MongoDB's manual advises.
- */
-export function isUpsertRace(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 11000 || code === 112;
-}

@@ -4,7 +4,7 @@
  * unique openid index, so concurrent messages of one fan never lose an update.
  */
 import type { Connection, UpdateQuery } from 'mongoose';
-import { isUpsertRace } from '../db/write-errors.js';
+import { isDuplicateKeyError } from '../db/model.js';
 import type { InboundMessage } from '../wechat/inbound.js';
 import { getFanModel, type Fan } from './fan-model.js';
 import { buildFanUpdate, type FanUpdateOptions } from './fan-update.js';
@@ -33,8 +33,9 @@ export async function touchFan({ connection, message, now, options }: TouchFanPr
       break;
     } catch (error) {
       // Two first messages of a new fan may both try to insert it: the loser gets a duplicate
-      // key (or a write conflict) and its retry finds the winner's document and updates it.
-      if (attempt >= UPSERT_ATTEMPTS || !isUpsertRace(error)) {
+      // key and its retry finds the winner's document and updates it (MongoDB's manual advises
+      // this; the server retries such upserts itself only in some cases).
+      if (attempt >= UPSERT_ATTEMPTS || !isDuplicateKeyError(error)) {
         throw error;
       }
     }

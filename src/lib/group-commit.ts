@@ -2,7 +2,7 @@
  * Group commit for database writes on the hot path: callers add one item each and await
  * their own result, and the items go to the database together. One batch is in flight at a
  * time, so under load everything that arrives meanwhile waits and is written in the next
- * batch — one round trip (and on SQLite-backed FerretDB one transaction) instead of dozens.
+ * batch — one round trip instead of dozens.
  * When idle, an item is flushed on the next turn of the event loop: no timer, no added delay.
  */
 

@@ -227,6 +227,9 @@ async function writeSettings(pgData: string, port: number, ephemeral: boolean, u
     // Commits are acknowledged before the WAL reaches disk, like MongoDB's default write
     // concern before its journal flush: a crash can lose the last moment, never corrupt.
     'synchronous_commit = off',
+    // Two writers racing to insert one unique key can deadlock in DocumentDB's exclusion
+    // constraints; find that in a tenth of the default second (FerretDB then retries the loser).
+    "deadlock_timeout = '100ms'",
     ...(ephemeral ? ['fsync = off', 'full_page_writes = off'] : []),
     "log_min_messages = 'warning'",
   ];
