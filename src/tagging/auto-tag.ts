@@ -82,11 +82,9 @@ export async function applyRules({ connection, rules, fan, message, now }: Apply
   if (tagsChange) {
     const extra = setWithTags && Object.keys(set).length > 0 ? { set } : {};
     writes.push(
-      applyTagChanges({ connection, openId: fan.openId, add: outcome.add, remove: outcome.remove, now, fan: view, ...extra }).then(
-        (result) => {
-          view = { ...view, tags: result.tags, tagsDirty: true };
-        },
-      ),
+      applyTagChanges({ connection, openId: fan.openId, add: outcome.add, remove: outcome.remove, now, ...extra }).then((result) => {
+        view = { ...view, tags: result.tags, tagsDirty: true };
+      }),
     );
   }
   await Promise.all(writes);

@@ -1,6 +1,9 @@
 /**
- * PURE: a fan's tag list after adding and removing tags. A tag already present keeps its
- * original reason and time (the first reason is the one `/fan` should tell).
+ * PURE: a fan's tag change — which tags to add and remove, normalised — and the tag list it
+ * leads to. A tag already present keeps its original reason and time (the first reason is the
+ * one `/fan` should tell); a tag both removed and re-added in one change stays as it was.
+ * The database applies the same change atomically (tag-change-update.ts); `mergeTags` tells
+ * from the list as it was before what the write did.
  */
 import type { FanTag } from '../fans/fan-model.js';
 
@@ -14,6 +17,12 @@ export interface TagAddition {
   by?: string;
 }
 
+/** A change in normal form: additions unique by name, no name both added and removed. */
+export interface TagChange {
+  add: FanTag[];
+  remove: string[];
+}
+
 export interface TagMerge {
   tags: FanTag[];
   added: string[];
@@ -25,21 +34,15 @@ export function normalizeTagName(name: string): string {
   return name.trim().replace(/\s+/g, ' ');
 }
 
-/** The merged list; `added`/`removed` name what actually changed (both empty: no write needed). */
-export function mergeTags(current: readonly FanTag[], add: readonly TagAddition[], remove: readonly string[], now: Date): TagMerge {
-  const removeSet = new Set(remove.map(normalizeTagName).filter((name) => name.length > 0));
-  const removed = current.filter((tag) => removeSet.has(tag.name)).map((tag) => tag.name);
-  const tags = current.filter((tag) => !removeSet.has(tag.name));
-  const present = new Set(tags.map((tag) => tag.name));
-  const added: string[] = [];
+/** The change in normal form, new tags stamped with `now`. */
+export function tagChangeOf(add: readonly TagAddition[], remove: readonly string[], now: Date): TagChange {
+  const additions = new Map<string, FanTag>();
   for (const addition of add) {
     const name = normalizeTagName(addition.name);
-    if (name.length === 0 || present.has(name)) {
+    if (name.length === 0 || additions.has(name)) {
       continue;
     }
-    present.add(name);
-    added.push(name);
-    tags.push({
+    additions.set(name, {
       name,
       source: addition.source,
       ...(addition.ruleId ? { ruleId: addition.ruleId } : {}),
@@ -47,11 +50,21 @@ export function mergeTags(current: readonly FanTag[], add: readonly TagAddition[
       at: now,
     });
   }
-  // A tag both removed and re-added in one call is a no-op, not a change.
-  const reAdded = new Set(added.filter((name) => removed.includes(name)));
-  return {
-    tags,
-    added: added.filter((name) => !reAdded.has(name)),
-    removed: removed.filter((name) => !reAdded.has(name)),
-  };
+  const removals = new Set(remove.map(normalizeTagName).filter((name) => name.length > 0 && !additions.has(name)));
+  return { add: [...additions.values()], remove: [...removals] };
+}
+
+/** The list after `change`; `added`/`removed` name what actually changed (both empty: nothing did). */
+export function applyTagChange(current: readonly FanTag[], change: TagChange): TagMerge {
+  const removeSet = new Set(change.remove);
+  const removed = current.filter((tag) => removeSet.has(tag.name)).map((tag) => tag.name);
+  const tags = current.filter((tag) => !removeSet.has(tag.name));
+  const present = new Set(tags.map((tag) => tag.name));
+  const fresh = change.add.filter((tag) => !present.has(tag.name));
+  return { tags: [...tags, ...fresh], added: fresh.map((tag) => tag.name), removed };
+}
+
+/** The merged list of `current` after adding and removing tags at `now`. */
+export function mergeTags(current: readonly FanTag[], add: readonly TagAddition[], remove: readonly string[], now: Date): TagMerge {
+  return applyTagChange(current, tagChangeOf(add, remove, now));
 }

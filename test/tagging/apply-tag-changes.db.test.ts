@@ -77,6 +77,32 @@ describe('applyTagChanges', () => {
     expect(fan?.tagsRev).toBe(20);
   });
 
+  it('keeps one copy of a tag twenty writers add at once, and loses none of ten removals running beside them', async () => {
+    await seedFan('oTagE');
+    const old = Array.from({ length: 10 }, (_, i) => `old${i}`);
+    await applyTagChanges({ connection: db.connection, openId: 'oTagE', add: old.map((name) => ({ name, source: 'manual' })), now });
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) =>
+        applyTagChanges({
+          connection: db.connection,
+          openId: 'oTagE',
+          add: [{ name: 'VIP', source: 'manual', by: `oAdmin${i}` }],
+          now: later,
+        }),
+      ),
+      ...old.map((name) => applyTagChanges({ connection: db.connection, openId: 'oTagE', remove: [name], now: later })),
+    ]);
+    const fan = await load('oTagE');
+    expect(fan?.tags.map((t) => t.name)).toEqual(['VIP']);
+  });
+
+  it('keeps a tag name starting with $ as text', async () => {
+    await seedFan('oTagF');
+    const result = await applyTagChanges({ connection: db.connection, openId: 'oTagF', add: [{ name: '$tags', source: 'manual' }], now });
+    expect(result.added).toEqual(['$tags']);
+    expect((await load('oTagF'))?.tags.map((t) => t.name)).toEqual(['$tags']);
+  });
+
   it('refuses an unknown fan with a message naming it', async () => {
     await expect(
       applyTagChanges({ connection: db.connection, openId: 'oNobody', add: [{ name: 'x', source: 'manual' }], now }),
