@@ -26,8 +26,21 @@ if [[ -f "$engine_dir/READY" ]]; then
   exit 0
 fi
 
-# --- what the machine must have: one line naming each missing package ---------------------
+# --- what the machine must have ---------------------------------------------------------------
+# As root on Debian (CI, these machines) missing packages are installed here, so `npm run dev`
+# and `npm test` work on a fresh machine; anyone else gets one line naming what to install.
 apt_install="apt-get install -y $DEBIAN_PACKAGES"
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in $DEBIAN_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+fi
+if ((${#missing[@]} > 0)) && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  say "installing Debian packages: ${missing[*]}"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+    >/dev/null 2>&1 || fail "apt-get could not install ${missing[*]} (try: $apt_install)"
+fi
 need_pkg() { # command-or-file, debian package
   if [[ "$1" == /* ]]; then [[ -e "$1" ]]; else command -v "$1" >/dev/null 2>&1; fi ||
     fail "missing system package $2 (install the build's packages with: $apt_install)"
