@@ -55,6 +55,8 @@ const envSchema = z.object({
   WECHAT_API_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://api.weixin.qq.com'),
   /** Base URL of WeChat's web-authorization page (`/connect/oauth2/authorize`, WECHAT.md §16). */
   WECHAT_OAUTH_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://open.weixin.qq.com'),
+  /** Base URL of `showqrcode`, where a QR code's image is downloaded (WECHAT.md §0). */
+  WECHAT_MP_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://mp.weixin.qq.com'),
   /** Public base URL of this fanhook: enables tracked links (SPEC.md §12). */
   FANHOOK_PUBLIC_URL: z
     .url({ error: 'must be an http(s) URL' })
@@ -84,6 +86,8 @@ const envSchema = z.object({
   /** Mass-send calls fanhook allows itself per day / per minute (WeChat: about 100 and 60, WECHAT.md §6.1). */
   FANHOOK_MASS_CALLS_PER_DAY: positiveInt(100),
   FANHOOK_MASS_CALLS_PER_MINUTE: positiveInt(60),
+  /** Service notices (template messages) fanhook allows itself per day (WeChat's default: 100,000, WECHAT.md §8.1). */
+  FANHOOK_NOTICES_PER_DAY: positiveInt(100_000),
   /** Optional minimum hours between two mass pushes to one fan (0 = only the 4-a-month limit). */
   FANHOOK_PUSH_MIN_GAP_HOURS: z.coerce
     .number()
@@ -119,6 +123,8 @@ export interface Config {
     readonly apiBase: string;
     /** Base URL of the web-authorization page. */
     readonly oauthBase: string;
+    /** Base URL of `showqrcode` (QR code images). */
+    readonly mpBase: string;
   };
   /** Tracked links (SPEC.md §12): undefined when FANHOOK_PUBLIC_URL is unset (links stay as written). */
   readonly links: { readonly publicUrl: string; readonly secret: string } | undefined;
@@ -146,6 +152,8 @@ export interface Config {
     readonly batchSize: number;
     readonly lockLifetimeMs: number;
   };
+  /** Service notices (template messages) allowed per day. */
+  readonly noticesPerDay: number;
   /** The optional wechat4u ops channel for staff (src/ops-channel/). */
   readonly ops: { readonly wechat4u: boolean; readonly group: string | undefined; readonly staffNames: readonly string[] };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -187,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       previousAesKey: e.WECHAT_AES_KEY_PREVIOUS,
       apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''),
       oauthBase: e.WECHAT_OAUTH_BASE.replace(/\/+$/, ''),
+      mpBase: e.WECHAT_MP_BASE.replace(/\/+$/, ''),
     }),
     links: e.FANHOOK_PUBLIC_URL
       ? Object.freeze({ publicUrl: e.FANHOOK_PUBLIC_URL.replace(/\/+$/, ''), secret: linkSecretOf(e.WECHAT_TOKEN, e.WECHAT_APPSECRET) })
@@ -203,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     role: e.FANHOOK_ROLE,
     interactionRetentionDays: e.FANHOOK_INTERACTION_RETENTION_DAYS,
     purgeUnfollowedDays: e.FANHOOK_PURGE_UNFOLLOWED_DAYS,
+    noticesPerDay: e.FANHOOK_NOTICES_PER_DAY,
     broadcast: Object.freeze({
       callsPerDay: e.FANHOOK_MASS_CALLS_PER_DAY,
       callsPerMinute: e.FANHOOK_MASS_CALLS_PER_MINUTE,

@@ -18,6 +18,7 @@ import { RoleRegistry } from './admin/roles.js';
 import { TemplateRegistry } from './conversation/template-registry.js';
 import { RuleRegistry } from './tagging/rule-registry.js';
 import { CustomerServiceSender } from './customer-service/send-customer-message.js';
+import { NoticeSender } from './notices/notice-sender.js';
 import { isConnected } from './db/connect.js';
 import { ensureIndexes } from './db/ensure-indexes.js';
 import type { HandoffDeps } from './handoff/handoff-deps.js';
@@ -105,10 +106,20 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   const templates = await TemplateRegistry.load(config.templatesDir);
   const rules = await RuleRegistry.load(config.templatesDir);
   const customerService = new CustomerServiceSender({ connection, api, clock, logger });
+  const notices = new NoticeSender({
+    connection,
+    api,
+    clock,
+    logger,
+    timezone: config.timezone,
+    templatesDir: config.templatesDir,
+    perDay: config.noticesPerDay,
+  });
   const roles = new RoleRegistry({ connection, adminOpenIds: config.adminOpenIds, staffOpenIds: config.staffOpenIds, clock });
   const handoff: HandoffDeps = {
     connection,
     customerService,
+    notices,
     roles,
     settings: await HandoffSettings.load(config.templatesDir),
     clock,
@@ -124,6 +135,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     connection,
     api,
     customerService,
+    notices,
     clock,
     logger,
     timezone: config.timezone,

@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import type { CustomerServiceSender } from '../customer-service/send-customer-message.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { NoticeSender } from '../notices/notice-sender.js';
 import type { LinkTracker } from '../links/link-tracker.js';
 import type { WechatApiClient } from '../wechat/api-client.js';
 import type { PushLimits } from './audience.js';
@@ -14,6 +15,8 @@ export interface BroadcastDeps {
   connection: Connection;
   api: WechatApiClient;
   customerService: CustomerServiceSender;
+  /** Service notices (`notice:<name>` broadcasts). */
+  notices: NoticeSender;
   clock: Clock;
   logger: Logger;
   /** Time zone of schedules, the monthly quota and the daily call limit. */

@@ -7,6 +7,7 @@ import type { RoleRegistry } from '../admin/roles.js';
 import type { CustomerServiceSender } from '../customer-service/send-customer-message.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { NoticeSender } from '../notices/notice-sender.js';
 import type { HandoffSettings } from './handoff-settings.js';
 
 /** Staff identities on the ops channel start with this prefix (`ops:张三`); official-account staff are openids. */
@@ -24,6 +25,8 @@ export interface StaffChannel {
 export interface HandoffDeps {
   connection: Connection;
   customerService: CustomerServiceSender;
+  /** Service notices: a staff reply the window no longer allows goes as one (notices.yaml `staffReply`). */
+  notices?: NoticeSender;
   roles: RoleRegistry;
   settings: HandoffSettings;
   clock: Clock;

@@ -10,6 +10,7 @@ import type { HandoffDeps } from './handoff-deps.js';
 import { getHandoffModel, type Handoff } from './handoff-model.js';
 import { heldBy } from './queue-listing.js';
 import { normalizeShortId } from './short-id.js';
+import { sendStaffReplyNotice, type StaffReplyNotice } from '../notices/staff-reply-notice.js';
 
 export interface RelayToFanProps {
   staffOpenId: string;
@@ -31,6 +32,16 @@ export async function relayToFan(deps: HandoffDeps, props: RelayToFanProps): Pro
     return ['这种消息无法转发给粉丝，请发文字、图片、语音或视频。'];
   }
   const delivery = await sendToFan(deps, target.handoff.openId, [reply]);
+  // Outside the window (45015/45047) a text answer still reaches the fan as a service notice.
+  const text = reply.type === 'text' ? reply.content : undefined;
+  const byNotice = !delivery.ok && text !== undefined ? await asNotice(deps, target.handoff, text) : undefined;
+  if (byNotice?.ok) {
+    await recordStaffLine(deps, target.handoff, props.staffOpenId, { kind: 'notice', text: `[服务通知] ${text}`, delivered: true });
+    return [
+      `📨 #${target.handoff.shortId} 粉丝已无法接收客服消息（超过 48 小时未互动，或本轮 5 条已用完），您的回复已改为服务通知「${byNotice.notice}」发出，粉丝点开后回复即可继续对话。`,
+      ...byNotice.cutNotes,
+    ];
+  }
   const now = deps.clock.now();
   const line = reply.type === 'text' ? { kind: 'text', text: reply.content } : summarize(props.message);
   await getHandoffModel(deps.connection).updateOne(
@@ -50,7 +61,8 @@ export async function relayToFan(deps: HandoffDeps, props: RelayToFanProps): Pro
     },
   );
   if (!delivery.ok) {
-    return [`❌ 未送达 #${target.handoff.shortId}：${delivery.reason}`];
+    const noNotice = byNotice && !byNotice.ok ? `；改用服务通知也未成功：${byNotice.reason}` : '';
+    return [`❌ 未送达 #${target.handoff.shortId}：${delivery.reason}${noNotice}`];
   }
   const remaining = await deps.customerService.remainingAllowance(target.handoff.openId);
   if (remaining <= 1) {
@@ -80,4 +92,36 @@ function pickChat(held: Handoff[], message: InboundMessage): { handoff: Handoff;
     return { handoff: held[0]! };
   }
   return `您同时在接待 ${held.map((h) => `#${h.shortId}`).join('、')}，请用「#编号 内容」指定发给谁。`;
+}
+
+/**
+ * The staff-reply notice, when the refusal was the window (our count or WeChat's 45015/45047
+ * left no allowance); undefined for other refusals, which a notice would not fix.
+ */
+async function asNotice(deps: HandoffDeps, handoff: Handoff, text: string): Promise<StaffReplyNotice | undefined> {
+  if (!deps.notices || (await deps.customerService.remainingAllowance(handoff.openId)) > 0) {
+    return undefined;
+  }
+  return sendStaffReplyNotice(
+    { connection: deps.connection, notices: deps.notices, shopName: deps.shopName },
+    {
+      openId: handoff.openId,
+      shortId: handoff.shortId,
+      text,
+    },
+  );
+}
+
+/** Appends a staff line to the transcript. */
+async function recordStaffLine(
+  deps: HandoffDeps,
+  handoff: Handoff,
+  staffOpenId: string,
+  line: { kind: string; text: string; delivered: boolean },
+): Promise<void> {
+  const now = deps.clock.now();
+  await getHandoffModel(deps.connection).updateOne(
+    { shortId: handoff.shortId },
+    { $set: { lastActivityAt: now }, $push: { transcript: { at: now, from: 'staff', ...line, by: staffOpenId } } },
+  );
 }

@@ -20,6 +20,7 @@ import type { LinkTracker } from '../links/link-tracker.js';
 import { trackReplyLinks } from '../links/track-reply-links.js';
 import type { BroadcastDeps } from '../broadcast/broadcast-deps.js';
 import { massSendFinish } from '../broadcast/mass-send-finish.js';
+import { templateSendFinish } from '../notices/template-send-finish.js';
 import { autoTag } from '../tagging/auto-tag.js';
 import type { RuleRegistry } from '../tagging/rule-registry.js';
 import type { HandoffDeps } from '../handoff/handoff-deps.js';
@@ -47,6 +48,7 @@ export function createBot(deps: BotDeps): Composer<BotContext> {
   const bot = new Composer<BotContext>();
   // WeChat's mass-send results are not from a fan: handled first, and nothing else runs.
   bot.use(massSendFinish(deps.broadcast));
+  bot.use(templateSendFinish(deps.connection));
   bot.use(loadFan(deps.connection, () => ({ interests: deps.rules.current.interests })));
   bot.use(autoTag({ connection: deps.connection, rules: deps.rules }));
   bot.use(trackUnanswered(deps.connection));

@@ -57,6 +57,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     WECHAT_APPID: fake.appId,
     WECHAT_APPSECRET: fake.appSecret,
     WECHAT_API_BASE: fake.url,
+    WECHAT_MP_BASE: fake.url,
+    WECHAT_OAUTH_BASE: fake.url,
     MONGODB_URI: options.dbUri,
     PORT: '0',
     LOG_LEVEL: 'debug',
