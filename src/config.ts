@@ -52,6 +52,11 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey')
     .optional(),
+  /**
+   * `on`: with WECHAT_AES_KEY set, still accept plaintext callbacks — only while switching the
+   * MP backend's mode, since the query signature of a plaintext callback does not cover its body.
+   */
+  WECHAT_ACCEPT_PLAINTEXT: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   WECHAT_API_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://api.weixin.qq.com'),
   /** Base URL of WeChat's web-authorization page (`/connect/oauth2/authorize`, WECHAT.md §16). */
   WECHAT_OAUTH_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://open.weixin.qq.com'),
@@ -76,6 +81,10 @@ const envSchema = z.object({
   FANHOOK_REPLY_DEADLINE_MS: z.coerce.number().int().min(100).max(4800).default(4500),
   /** Largest callback body accepted, in bytes. */
   FANHOOK_BODY_LIMIT_BYTES: positiveInt(256 * 1024),
+  /** Bearer token of the HTTP API (`/api/*`, SPEC.md §12); unset = the API answers 404. */
+  FANHOOK_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Largest `POST /api/orders` body accepted, in bytes (about 200 bytes an order). */
+  FANHOOK_API_BODY_LIMIT_BYTES: positiveInt(16 * 1024 * 1024),
   FANHOOK_DATA_DIR: z.string().default('./data'),
   FANHOOK_TEMPLATES_DIR: z.string().default('./templates'),
   /** web = HTTP only, worker = jobs only, all = both (the default, fine for one instance). */
@@ -120,6 +129,8 @@ export interface Config {
     readonly appSecret: string;
     readonly aesKey: string | undefined;
     readonly previousAesKey: string | undefined;
+    /** With an AES key: plaintext callbacks are still accepted (WECHAT_ACCEPT_PLAINTEXT=on). */
+    readonly acceptPlaintext: boolean;
     readonly apiBase: string;
     /** Base URL of the web-authorization page. */
     readonly oauthBase: string;
@@ -137,6 +148,8 @@ export interface Config {
   readonly timezone: string;
   readonly replyDeadlineMs: number;
   readonly bodyLimitBytes: number;
+  /** The HTTP API (order import); undefined when FANHOOK_API_TOKEN is unset. */
+  readonly api: { readonly token: string; readonly bodyLimitBytes: number } | undefined;
   readonly dataDir: string;
   readonly templatesDir: string;
   readonly role: 'web' | 'worker' | 'all';
@@ -193,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       appSecret: e.WECHAT_APPSECRET,
       aesKey: e.WECHAT_AES_KEY,
       previousAesKey: e.WECHAT_AES_KEY_PREVIOUS,
+      acceptPlaintext: e.WECHAT_ACCEPT_PLAINTEXT === 'on',
       apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''),
       oauthBase: e.WECHAT_OAUTH_BASE.replace(/\/+$/, ''),
       mpBase: e.WECHAT_MP_BASE.replace(/\/+$/, ''),
@@ -207,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timezone,
     replyDeadlineMs: e.FANHOOK_REPLY_DEADLINE_MS,
     bodyLimitBytes: e.FANHOOK_BODY_LIMIT_BYTES,
+    api: e.FANHOOK_API_TOKEN ? Object.freeze({ token: e.FANHOOK_API_TOKEN, bodyLimitBytes: e.FANHOOK_API_BODY_LIMIT_BYTES }) : undefined,
     dataDir: path.resolve(e.FANHOOK_DATA_DIR),
     templatesDir: path.resolve(e.FANHOOK_TEMPLATES_DIR),
     role: e.FANHOOK_ROLE,

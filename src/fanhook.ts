@@ -24,6 +24,10 @@ import { ensureIndexes } from './db/ensure-indexes.js';
 import type { HandoffDeps } from './handoff/handoff-deps.js';
 import { HandoffSettings } from './handoff/handoff-settings.js';
 import { createHttpApp } from './http/app.js';
+import { importOrders, type ImportOrdersDeps } from './orders/import-orders.js';
+import { getOrderModel } from './orders/order-model.js';
+import { readOrderRows } from './orders/read-order-rows.js';
+import { RfmRegistry } from './orders/rfm-registry.js';
 import { ensureLinkIndexes } from './links/ensure-link-indexes.js';
 import { LinkFollower } from './links/follow-link.js';
 import { LinkTracker } from './links/link-tracker.js';
@@ -93,6 +97,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   const clock = options.clock ?? systemClock;
   await ensureIndexes(connection);
   await ensureLinkIndexes(connection);
+  await getOrderModel(connection).init();
   const api = new WechatApiClient({
     baseUrl: config.wechat.apiBase,
     appId: config.wechat.appId,
@@ -105,6 +110,8 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   api.useTokenStore(tokens);
   const templates = await TemplateRegistry.load(config.templatesDir);
   const rules = await RuleRegistry.load(config.templatesDir);
+  const rfm = await RfmRegistry.load(config.templatesDir);
+  const orders: ImportOrdersDeps = { connection, clock, timezone: config.timezone, tiers: () => rfm.tiers };
   const customerService = new CustomerServiceSender({ connection, api, clock, logger });
   const notices = new NoticeSender({
     connection,
@@ -158,9 +165,10 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     { label: '回复模板与资料问题（replies.yaml、questions.yaml）', reload: () => templates.reload() },
     { label: '标签规则（rules.yaml）', reload: () => rules.reload() },
     { label: '转人工设置（handoff.yaml）', reload: () => handoff.settings.reload() },
+    { label: '客户分层（rfm.yaml）', reload: () => rfm.reload() },
   ];
-  const commands = createCommands({ connection, roles, clock, logger, handoff, broadcast, broadcastScheduler, reloadables });
-  const bot = createBot({ connection, templates, rules, roles, commands, handoff, broadcast, ...(links ? { links } : {}) });
+  const commands = createCommands({ connection, roles, clock, logger, handoff, broadcast, broadcastScheduler, reloadables, rfm });
+  const bot = createBot({ connection, templates, rules, roles, commands, handoff, broadcast, rfm, ...(links ? { links } : {}) });
   const crypto = config.wechat.aesKey
     ? new WechatCrypto({ appId: config.wechat.appId, aesKey: config.wechat.aesKey, previousAesKey: config.wechat.previousAesKey })
     : undefined;
@@ -194,6 +202,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     rules,
     api,
     purgeUnfollowedDays: config.purgeUnfollowedDays,
+    rfm,
   });
   let jobsRunning = false;
   let server: Server | undefined;
@@ -221,6 +230,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     isReady,
     logger,
     ...(linkFollower ? { links: linkFollower } : {}),
+    ...(config.api ? { api: { ...config.api, importOrders: (body: string) => importOrders(orders, readOrderRows(body)) } } : {}),
   });
 
   return {

@@ -18,6 +18,8 @@ import { defineSendBroadcast } from './send-broadcast.js';
 import type { RuleRegistry } from '../tagging/rule-registry.js';
 import type { WechatApiClient } from '../wechat/api-client.js';
 import { PURGE_UNFOLLOWED_JOB, definePurgeUnfollowed } from './purge-unfollowed.js';
+import type { RfmRegistry } from '../orders/rfm-registry.js';
+import { REFRESH_RFM_JOB, defineRefreshRfm } from './refresh-rfm.js';
 import { SWEEP_TAGS_JOB, defineSweepTags } from './sweep-tags.js';
 import { SYNC_WECHAT_TAGS_JOB, defineSyncWechatTags } from './sync-wechat-tags.js';
 
@@ -36,6 +38,8 @@ export interface JobDeps {
   rules: RuleRegistry;
   api: WechatApiClient;
   purgeUnfollowedDays: number;
+  /** RFM tiers (templates/rfm.yaml), for the daily re-tiering of buyers. */
+  rfm: RfmRegistry;
 }
 
 export function defineJobs(agenda: Agenda, deps: JobDeps): void {
@@ -48,6 +52,7 @@ export function defineJobs(agenda: Agenda, deps: JobDeps): void {
   defineSweepTags(agenda, deps);
   defineSyncWechatTags(agenda, deps);
   definePurgeUnfollowed(agenda, { ...deps, afterDays: deps.purgeUnfollowedDays });
+  defineRefreshRfm(agenda, deps);
 }
 
 /** Creates (or updates) the recurring jobs; `every` is idempotent per job name. */
@@ -61,4 +66,6 @@ export async function scheduleRecurringJobs(agenda: Agenda, deps: Pick<JobDeps, 
   await agenda.every('1 hour', SWEEP_TAGS_JOB, undefined, { skipImmediate: true });
   await agenda.every('1 minute', SYNC_WECHAT_TAGS_JOB, undefined, { skipImmediate: true });
   await agenda.every('41 3 * * *', PURGE_UNFOLLOWED_JOB, undefined, { timezone: deps.timezone, skipImmediate: true });
+  // RFM tiers drift by the day (recency): once a night re-tiers every buyer.
+  await agenda.every('23 4 * * *', REFRESH_RFM_JOB, undefined, { timezone: deps.timezone, skipImmediate: true });
 }

@@ -26,6 +26,7 @@ export const REDACTED_PATHS = [
   'config.wechat.appSecret',
   'config.wechat.token',
   'config.wechat.aesKey',
+  'config.api.token',
 ];
 
 export interface LoggerOptions {

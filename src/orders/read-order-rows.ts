@@ -4,17 +4,13 @@
  * and the other lines still count; a JSON array that does not parse is refused as a whole,
  * since no row of it can be trusted.
  */
+import { ValidationError } from '../errors.js';
 
 /** A row as sent (not checked yet), or a line that could not be read, at its 0-based index. */
 export type OrderRow = { index: number; raw: unknown } | { index: number; unreadable: string };
 
-export class OrderBodyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OrderBodyError';
-    Object.setPrototypeOf(this, new.target.prototype);
-  }
-}
+/** A body with no usable rows: answered 400 with this message. */
+export class OrderBodyError extends ValidationError {}
 
 /** The rows of `text`. @throws OrderBodyError when the body is empty or a broken JSON array. */
 export function readOrderRows(text: string): OrderRow[] {

@@ -21,6 +21,8 @@ import { trackReplyLinks } from '../links/track-reply-links.js';
 import type { BroadcastDeps } from '../broadcast/broadcast-deps.js';
 import { massSendFinish } from '../broadcast/mass-send-finish.js';
 import { templateSendFinish } from '../notices/template-send-finish.js';
+import { joinOrders } from '../orders/join-orders.js';
+import type { RfmRegistry } from '../orders/rfm-registry.js';
 import { autoTag } from '../tagging/auto-tag.js';
 import type { RuleRegistry } from '../tagging/rule-registry.js';
 import type { HandoffDeps } from '../handoff/handoff-deps.js';
@@ -40,6 +42,8 @@ export interface BotDeps {
   commands: readonly CommandDefinition[];
   handoff: HandoffDeps;
   broadcast: BroadcastDeps;
+  /** RFM tiers, for the purchase facts of a fan whose orders arrived before the fan did. */
+  rfm: RfmRegistry;
   /** Tracks the links in the conversation's replies; undefined without FANHOOK_PUBLIC_URL. */
   links?: LinkTracker;
 }
@@ -50,6 +54,7 @@ export function createBot(deps: BotDeps): Composer<BotContext> {
   bot.use(massSendFinish(deps.broadcast));
   bot.use(templateSendFinish(deps.connection));
   bot.use(loadFan(deps.connection, () => ({ interests: deps.rules.current.interests })));
+  bot.use(joinOrders({ connection: deps.connection, tiers: () => deps.rfm.tiers }));
   bot.use(autoTag({ connection: deps.connection, rules: deps.rules }));
   bot.use(trackUnanswered(deps.connection));
   bot.use(loadRole(deps.roles));

@@ -13,12 +13,12 @@ import { formatShare, takeHoldoutDirective, type Holdout } from '../../broadcast
 import { massCallsToday } from '../../broadcast/mass-call-log.js';
 import { planBroadcast, type BroadcastPlan } from '../../broadcast/plan-broadcast.js';
 import { describeTagRefusal } from '../../broadcast/tag-send.js';
-import { parseSegment, SegmentSyntaxError } from '../../segments/parse-segment.js';
+import { parseSegment, SegmentSyntaxError, type SegmentVocabulary } from '../../segments/parse-segment.js';
 import { formatSegment } from '../../segments/segment-ast.js';
 import { replyUsage, type CommandContext, type CommandDefinition } from '../command.js';
 import { describeSyntaxError } from './segment.js';
 
-export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
+export function broadcastCommand(deps: BroadcastDeps, vocabulary: SegmentVocabulary): CommandDefinition {
   const definition: CommandDefinition = {
     name: 'broadcast',
     aliases: ['群发'],
@@ -33,7 +33,7 @@ export function broadcastCommand(deps: BroadcastDeps): CommandDefinition {
       const exprText = command.args.slice(0, bar).trim();
       let expr: string;
       try {
-        expr = formatSegment(parseSegment(exprText));
+        expr = formatSegment(parseSegment(exprText, vocabulary));
       } catch (error) {
         if (error instanceof SegmentSyntaxError) {
           return replyUsage(command, definition, describeSyntaxError(exprText, error));

@@ -1,17 +1,19 @@
 /**
  * /fan <openid> (粉丝): the profile card — source, last seen, customer-service window and
- * allowance left, tags with the reason each was set, attributes, pushes this month.
+ * allowance left, tags with the reason each was set, attributes, pushes this month, and
+ * what the fan bought (orders, spend, items and sizes, RFM tier).
  */
 import type { BroadcastDeps } from '../../broadcast/broadcast-deps.js';
 import { MONTHLY_PUSH_LIMIT } from '../../broadcast/plan-delivery.js';
 import { formatZoned, monthKeyIn } from '../../broadcast/zoned-time.js';
 import { remainingOf } from '../../customer-service/send-customer-message.js';
 import { getFanModel, type Fan, type FanTag } from '../../fans/fan-model.js';
+import type { RfmRegistry } from '../../orders/rfm-registry.js';
 import { replyUsage, type CommandDefinition } from '../command.js';
 
 const TAG_SOURCE: Record<FanTag['source'], string> = { rule: '规则', manual: '手动', wechat: '微信' };
 
-export function fanCommand(deps: BroadcastDeps): CommandDefinition {
+export function fanCommand(deps: BroadcastDeps, rfm: RfmRegistry): CommandDefinition {
   const definition: CommandDefinition = {
     name: 'fan',
     aliases: ['粉丝'],
@@ -26,15 +28,15 @@ export function fanCommand(deps: BroadcastDeps): CommandDefinition {
       if (!fan) {
         return replyUsage(command, definition, `没有找到粉丝 ${openId}`);
       }
-      await command.say(fanCard(fan, deps.clock.now(), deps.timezone));
+      await command.say(fanCard(fan, deps.clock.now(), deps.timezone, (key) => rfm.nameOf(key)));
       return undefined;
     },
   };
   return definition;
 }
 
-/** The card text; one line per fact, tags one per line with their reason. */
-export function fanCard(fan: Fan, now: Date, timezone: string): string {
+/** The card text; one line per fact, tags one per line with their reason; `tierName` names an RFM tier key. */
+export function fanCard(fan: Fan, now: Date, timezone: string, tierName: (key: string) => string = (key) => key): string {
   const left = remainingOf(fan.csWindow, now.getTime());
   const pushes = fan.massPushes?.month === monthKeyIn(now, timezone) ? fan.massPushes.count : 0;
   const tags = (fan.tags ?? []).map((tag) => {
@@ -53,7 +55,23 @@ export function fanCard(fan: Fan, now: Date, timezone: string): string {
     ...tags,
     `属性：${attributes.length > 0 ? attributes.join('，') : '无'}`,
     `本月已收群发：${pushes}/${MONTHLY_PUSH_LIMIT}`,
+    ...purchaseLines(fan, timezone, tierName),
   ].join('\n');
+}
+
+/** "购买：3 笔，共 ¥1,299.00…", the items and sizes bought, and the RFM tier. */
+function purchaseLines(fan: Fan, timezone: string, tierName: (key: string) => string): string[] {
+  const bought = fan.purchases;
+  if (!bought || bought.orders === 0) {
+    return ['购买：暂无订单'];
+  }
+  const yuan = (bought.spentFen / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const day = (date: Date | undefined) => (date ? formatZoned(date, timezone).slice(0, 10) : '未知');
+  return [
+    `购买：${bought.orders} 笔，共 ¥${yuan}，首单 ${day(bought.firstAt)}，最近一单 ${day(bought.lastAt)}`,
+    `买过：${bought.names.join('、') || '无'}${bought.sizes.length > 0 ? `（尺码 ${bought.sizes.join('、')}）` : ''}`,
+    `RFM 分层：${bought.rfm ? tierName(bought.rfm) : '无'}`,
+  ];
 }
 
 /** "48 小时内还可发 3 条", plus the 1-minute allowance of a click or follow when one is open. */

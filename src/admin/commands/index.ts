@@ -8,6 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CommandDefinition } from '../command.js';
 import type { RoleRegistry } from '../roles.js';
+import type { RfmRegistry } from '../../orders/rfm-registry.js';
 import { endCommand } from './end.js';
 import { handoffCommand } from './handoff.js';
 import { helpCommand } from './help.js';
@@ -41,6 +42,8 @@ export interface CommandDeps {
   broadcastScheduler: BroadcastScheduler;
   /** What /reload refreshes (templates, rules, handoff settings…). */
   reloadables: readonly Reloadable[];
+  /** RFM tiers: their names on the fan card, and the tiers segment expressions may name. */
+  rfm: RfmRegistry;
 }
 
 export function createCommands(deps: CommandDeps): CommandDefinition[] {
@@ -50,11 +53,11 @@ export function createCommands(deps: CommandDeps): CommandDefinition[] {
   const { broadcast, broadcastScheduler: scheduler } = deps;
   commands.push(
     statsCommand(broadcast),
-    fanCommand(broadcast),
+    fanCommand(broadcast, deps.rfm),
     tagCommand(deps.connection, deps.clock),
     tagsCommand(deps.connection),
-    segmentCommand(broadcast),
-    broadcastCommand(broadcast),
+    segmentCommand(broadcast, deps.rfm),
+    broadcastCommand(broadcast, deps.rfm),
     confirmCommand(broadcast, scheduler),
     scheduleCommand(broadcast, scheduler),
     jobsCommand(broadcast, scheduler, () => seriesLines(broadcast)),

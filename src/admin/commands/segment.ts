@@ -8,7 +8,7 @@ import { describeAudience } from '../../broadcast/describe-audience.js';
 import { massCallsToday } from '../../broadcast/mass-call-log.js';
 import { formatZoned, monthKeyIn } from '../../broadcast/zoned-time.js';
 import { compileSegment } from '../../segments/compile-segment.js';
-import { parseSegment, SegmentSyntaxError } from '../../segments/parse-segment.js';
+import { parseSegment, SegmentSyntaxError, type SegmentVocabulary } from '../../segments/parse-segment.js';
 import { formatSegment } from '../../segments/segment-ast.js';
 import { replyUsage, type CommandDefinition } from '../command.js';
 
@@ -17,19 +17,19 @@ export function describeSyntaxError(expr: string, error: SegmentSyntaxError): st
   return `人群表达式有误（第 ${error.position + 1} 个字符处）：${error.message}\n${expr}\n${' '.repeat(Math.min(error.position, expr.length))}^`;
 }
 
-export function segmentCommand(deps: BroadcastDeps): CommandDefinition {
+export function segmentCommand(deps: BroadcastDeps, vocabulary: SegmentVocabulary): CommandDefinition {
   const definition: CommandDefinition = {
     name: 'segment',
     aliases: ['人群'],
     roles: ['admin'],
-    usage: '/segment <表达式> — 统计人群，例如 /segment tag:vip active<30d -tag:已退订',
+    usage: '/segment <表达式> — 统计人群，例如 /segment tag:vip active<30d -tag:已退订，或 /segment 买过:外套 消费>500 分层:重要价值',
     async run(command) {
       if (!command.args) {
         return replyUsage(command, definition);
       }
       let node;
       try {
-        node = parseSegment(command.args);
+        node = parseSegment(command.args, vocabulary);
       } catch (error) {
         if (error instanceof SegmentSyntaxError) {
           return replyUsage(command, definition, describeSyntaxError(command.args, error));
