@@ -14,7 +14,7 @@ export interface OrderUploadAnswer {
   updated: number;
   unchanged: number;
   refused: number;
-  refusedRows: { index: number; reason: string }[];
+  refusedRows: { index: number; line?: number; reason: string }[];
 }
 
 export interface ApiRouterOptions {

@@ -28,6 +28,8 @@ export interface ImportOrdersDeps {
 export interface RefusedRow {
   /** 0-based position of the row in the upload (array element, NDJSON line or CSV order). */
   index: number;
+  /** 1-based line in the body or file where the row starts (NDJSON and CSV). */
+  line?: number;
   reason: string;
 }
 
@@ -64,7 +66,7 @@ async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], re
   for (const row of rows) {
     const check = 'unreadable' in row ? { ok: false as const, reason: row.unreadable } : checkOrder(row.raw, deps.timezone);
     if (!check.ok) {
-      report.refusedRows.push({ index: row.index, reason: check.reason });
+      report.refusedRows.push({ index: row.index, ...(row.line ? { line: row.line } : {}), reason: check.reason });
       continue;
     }
     const earlier = pending.get(check.order._id);

@@ -6,8 +6,11 @@
  */
 import { ValidationError } from '../errors.js';
 
-/** A row as sent (not checked yet), or a line that could not be read, at its 0-based index. */
-export type OrderRow = { index: number; raw: unknown } | { index: number; unreadable: string };
+/**
+ * A row as sent (not checked yet), or a line that could not be read, at its 0-based index;
+ * `line` is the 1-based line of the file or body where it starts, when it has lines.
+ */
+export type OrderRow = { index: number; line?: number } & ({ raw: unknown } | { unreadable: string });
 
 /** A body with no usable rows: answered 400 with this message. */
 export class OrderBodyError extends ValidationError {}
@@ -32,12 +35,13 @@ export function readOrderRows(text: string): OrderRow[] {
   }
   return body
     .split(/\r?\n/)
-    .filter((line) => line.trim().length > 0)
-    .map((line, index) => {
+    .map((text, at) => ({ text, line: at + 1 }))
+    .filter(({ text }) => text.trim().length > 0)
+    .map(({ text, line }, index) => {
       try {
-        return { index, raw: JSON.parse(line) as unknown };
+        return { index, line, raw: JSON.parse(text) as unknown };
       } catch {
-        return { index, unreadable: 'not a JSON object (NDJSON: one order per line)' };
+        return { index, line, unreadable: 'not a JSON object (NDJSON: one order per line)' };
       }
     });
 }
