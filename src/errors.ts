@@ -105,3 +105,20 @@ export class PermanentJobError extends AppError {
     super(message, { code: 'permanent_job_error', status: 500, expose: false, cause });
   }
 }
+
+/** The database could not be reached or lost the connection: the same write may succeed later. */
+export class DatabaseUnavailableError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'database_unavailable', status: 503, expose: false, cause });
+  }
+}
+
+/**
+ * The database refused this write for good (a validation rule, a duplicate key on another
+ * unique index, a document too large, a key name it cannot store): retrying repeats it.
+ */
+export class RefusedWriteError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'write_refused', status: 500, expose: false, cause });
+  }
+}

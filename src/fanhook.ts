@@ -4,7 +4,6 @@
  * instances (two of them on one database when they need to).
  */
 import { createServer, type Server } from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Agenda } from 'agenda';
 import type Koa from 'koa';
@@ -32,8 +31,11 @@ import { ensureLinkIndexes } from './links/ensure-link-indexes.js';
 import { LinkFollower } from './links/follow-link.js';
 import { LinkTracker } from './links/link-tracker.js';
 import { WebOAuth } from './wechat/web-oauth.js';
-import { InboundSpool } from './interactions/inbound-spool.js';
+import { DeadLetterStore } from './interactions/dead-letter-store.js';
+import { ensureCallbackIndexes } from './interactions/ensure-callback-indexes.js';
+import { InboundSpool, spoolDirOf } from './interactions/inbound-spool.js';
 import { InteractionStore } from './interactions/interaction-store.js';
+import { SignedPairStore } from './interactions/signed-pair-ledger.js';
 import { startSpoolReplay } from './interactions/spool-replayer.js';
 import { createAgenda } from './jobs/agenda.js';
 import { defineJobs, scheduleRecurringJobs } from './jobs/index.js';
@@ -50,6 +52,9 @@ import { WechatCrypto } from './wechat/crypto.js';
 import { WechatWebhook } from './wechat/webhook.js';
 
 type PipelineRunner = (ctx: WechatContext) => Promise<void>;
+
+/** Signed callbacks older (or newer) than this are refused as replays. */
+const MAX_REQUEST_AGE_SECONDS = 300;
 
 export interface FanhookOptions {
   config: Config;
@@ -97,6 +102,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   const clock = options.clock ?? systemClock;
   await ensureIndexes(connection);
   await ensureLinkIndexes(connection);
+  await ensureCallbackIndexes(connection);
   await getOrderModel(connection).init();
   const api = new WechatApiClient({
     baseUrl: config.wechat.apiBase,
@@ -173,18 +179,23 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     ? new WechatCrypto({ appId: config.wechat.appId, aesKey: config.wechat.aesKey, previousAesKey: config.wechat.previousAesKey })
     : undefined;
   const baseRun: PipelineRunner = (ctx) => bot.run(ctx);
+  // Per database, so instances (and test files) on different databases never swap messages.
+  const spool = new InboundSpool(spoolDirOf(config.dataDir, connection.name));
   const webhook = new WechatWebhook({
     token: config.wechat.token,
     crypto,
-    store: new InteractionStore(connection, { clock }),
+    acceptPlaintext: config.wechat.acceptPlaintext,
+    claims: new InteractionStore(connection, { clock }),
+    // A pair is accepted for MAX_REQUEST_AGE_SECONDS either side of its timestamp.
+    pairs: new SignedPairStore(connection, { retainSeconds: 2 * MAX_REQUEST_AGE_SECONDS }),
     deferred: customerService,
     run: options.wrapRun ? options.wrapRun(baseRun) : baseRun,
     logger,
     clock,
     replyDeadlineMs: config.replyDeadlineMs,
-    maxRequestAgeSeconds: 300,
-    // Per database, so instances (and test files) on different databases never swap messages.
-    spool: new InboundSpool(path.join(config.dataDir, 'spool', connection.name)),
+    maxRequestAgeSeconds: MAX_REQUEST_AGE_SECONDS,
+    spool,
+    deadLetters: new DeadLetterStore(connection, { dir: spoolDirOf(config.dataDir, connection.name), ownerId: spool.ownerId, logger }),
   });
   let stopSpoolReplay: (() => void) | undefined;
 
@@ -266,6 +277,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     },
     async stop(timeoutMs = 8_000) {
       stopSpoolReplay?.();
+      await spool.close();
       const closing = server
         ? new Promise<void>((resolve) => {
             server!.close(() => resolve());

@@ -4,7 +4,8 @@
  */
 import Router, { type RouterContext } from '@koa/router';
 import type { LinkFollower } from '../links/follow-link.js';
-import type { WechatWebhook, CallbackQuery } from '../wechat/webhook.js';
+import type { CallbackQuery } from '../wechat/callback-auth.js';
+import type { WechatWebhook } from '../wechat/webhook.js';
 import { readBody } from './read-body.js';
 
 export interface RouterOptions {

@@ -1,34 +1,61 @@
 /**
- * The inbound spool: messages that arrived while the database was unreachable, kept in an
- * append-only JSON-lines file on local disk and replayed once the database is back. WeChat
- * retries an unanswered callback only ~3 times within ~15 s, so relying on its retries loses
- * every message of a longer outage; with the spool the callback is answered `success` at once
- * and nothing is lost, even across a restart (files left by a dead process are replayed too).
+ * The inbound spool: messages that arrived while the database was unreachable (or that wait
+ * for another attempt), kept in append-only JSON-lines files on local disk and replayed once
+ * the database is back. WeChat retries an unanswered callback only ~3 times within ~15 s, so
+ * relying on its retries loses every message of a longer outage; with the spool the callback
+ * is answered `success` at once and nothing is lost, even across a restart.
+ *
+ * Files are owned: each process has an owner id a restart cannot reuse (pid, start time and
+ * random bytes; in a container node is PID 1 after every restart) and keeps an `owner-<id>.lease`
+ * file fresh while it lives. Another process takes a file over only when its owner's lease is
+ * gone (a clean stop) or stale (a crash), never because a PID is unused.
  */
-import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { InboundMessage } from '../wechat/inbound.js';
+import { parseJsonLines } from '../lib/json-lines.js';
+import type { CallbackSpool, ReplayEntry, SpoolEntry } from '../wechat/callback-ports.js';
 
-/** One spooled message. */
-export interface SpoolEntry {
-  message: InboundMessage;
-  /** When fanhook received it (ms since the epoch). */
-  receivedAt: number;
+export interface InboundSpoolOptions {
+  /** How long an owner's lease lasts without a heartbeat (default 30 s; heartbeats every third of it). */
+  leaseMs?: number;
+  /** Wall-clock milliseconds (tests look at a lease from the future). */
+  now?: () => number;
 }
 
-/** Replays one entry; resolves false to keep it for the next round (the database is still away). */
-export type ReplayEntry = (entry: SpoolEntry) => Promise<boolean>;
+/** The spool directory of one database under a data dir (instances and tools agree on it). */
+export function spoolDirOf(dataDir: string, databaseName: string): string {
+  return path.join(dataDir, 'spool', databaseName);
+}
 
-/** Append-only file spool under `dir`, one file per process. */
-export class InboundSpool {
+/** A unique owner id: pid and start time for humans, random bytes so a restart never repeats it. */
+function newOwnerId(): string {
+  return `${process.pid}.${Date.now().toString(36)}.${randomBytes(4).toString('hex')}`;
+}
+
+/** `inbound-<created>-<owner>.jsonl`, and `….replaying-<owner>` while an owner replays it. */
+const SPOOL_FILE = /^inbound-\d+-([\w.]+?)\.jsonl(?:\.replaying-([\w.]+))?$/;
+const LEASE_FILE = /^owner-([\w.]+)\.lease$/;
+
+/** Append-only file spool under `dir`, one file per owner. */
+export class InboundSpool implements CallbackSpool {
+  readonly ownerId = newOwnerId();
   private handle: FileHandle | undefined;
   private writes: Promise<void> = Promise.resolve();
   private appended = 0;
   private replaying = false;
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly file: string;
+  private readonly leaseMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly dir: string) {
-    this.file = path.join(dir, `inbound-${process.pid}-${Date.now()}.jsonl`);
+  constructor(
+    private readonly dir: string,
+    options: InboundSpoolOptions = {},
+  ) {
+    this.file = path.join(dir, `inbound-${Date.now()}-${this.ownerId}.jsonl`);
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.now = options.now ?? Date.now;
   }
 
   /** Appends `entry` durably (fdatasync) before resolving: the callback is answered only then. */
@@ -37,7 +64,7 @@ export class InboundSpool {
     // Serialised: concurrent appends never interleave inside a line.
     this.writes = this.writes.then(async () => {
       if (!this.handle) {
-        await mkdir(this.dir, { recursive: true });
+        await this.holdLease();
         this.handle = await open(this.file, 'a');
       }
       await this.handle.appendFile(line, 'utf8');
@@ -53,8 +80,9 @@ export class InboundSpool {
   }
 
   /**
-   * Replays every spool file in the directory (this process's and those left by dead ones),
-   * oldest message first. Entries `replay` declines are written back for the next round.
+   * Replays every spool file this process may take (its own, and those of owners whose lease
+   * is gone or stale), oldest message first. Entries `replay` declines are written back for the
+   * next round.
    * @returns how many entries were replayed.
    */
   async replayAll(replay: ReplayEntry): Promise<number> {
@@ -68,8 +96,8 @@ export class InboundSpool {
       this.handle = undefined;
       this.appended = 0;
       let done = 0;
-      for (const name of await this.spoolFiles()) {
-        done += await this.replayFile(path.join(this.dir, name), replay);
+      for (const name of await this.takeableFiles()) {
+        done += await this.replayFile(name, replay);
       }
       return done;
     } finally {
@@ -77,41 +105,94 @@ export class InboundSpool {
     }
   }
 
-  private async spoolFiles(): Promise<string[]> {
+  /** Stops the heartbeat and gives up the lease, so another process may take what is left. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    await this.writes.catch(() => undefined);
+    await this.handle?.close();
+    this.handle = undefined;
+    await rm(this.leaseFile(this.ownerId), { force: true });
+  }
+
+  private leaseFile(ownerId: string): string {
+    return path.join(this.dir, `owner-${ownerId}.lease`);
+  }
+
+  /** Creates this owner's lease file and keeps it fresh while the process lives. */
+  private async holdLease(): Promise<void> {
+    if (this.heartbeat) {
+      return;
+    }
+    await mkdir(this.dir, { recursive: true });
+    const lease = this.leaseFile(this.ownerId);
+    await writeFile(lease, `${process.pid}\n`);
+    this.heartbeat = setInterval(
+      () => {
+        const at = new Date();
+        utimes(lease, at, at).catch(() => writeFile(lease, `${process.pid}\n`).catch(() => undefined));
+      },
+      Math.max(1, Math.floor(this.leaseMs / 3)),
+    );
+    this.heartbeat.unref();
+  }
+
+  /** True when `ownerId` is this process, or its lease was kept fresh within the lease time. */
+  private async ownerIsAlive(ownerId: string, names: Set<string>): Promise<boolean> {
+    if (ownerId === this.ownerId) {
+      return true;
+    }
+    if (!names.has(`owner-${ownerId}.lease`)) {
+      return false;
+    }
+    const lease = await stat(this.leaseFile(ownerId)).catch(() => undefined);
+    return lease !== undefined && this.now() - lease.mtimeMs <= this.leaseMs;
+  }
+
+  /** Spool files of this owner and of dead owners, oldest first; dead owners' leases are removed. */
+  private async takeableFiles(): Promise<string[]> {
     let names: string[];
     try {
       names = await readdir(this.dir);
     } catch {
       return [];
     }
-    // A file whose replay a dead process left half done goes back into the pool.
+    const present = new Set(names);
+    const takeable: string[] = [];
     for (const name of names) {
-      const owner = /\.jsonl\.replaying-(\d+)$/.exec(name)?.[1];
-      if (owner !== undefined && !isAlive(Number(owner))) {
-        await rename(path.join(this.dir, name), path.join(this.dir, name.replace(/\.replaying-\d+$/, ''))).catch(() => undefined);
+      const match = SPOOL_FILE.exec(name);
+      if (!match) {
+        continue;
+      }
+      const owner = match[2] ?? match[1]!;
+      if (owner !== this.ownerId && (await this.ownerIsAlive(owner, present))) {
+        continue;
+      }
+      takeable.push(name);
+    }
+    for (const name of names) {
+      const owner = LEASE_FILE.exec(name)?.[1];
+      if (owner !== undefined && owner !== this.ownerId && !(await this.ownerIsAlive(owner, present))) {
+        await rm(path.join(this.dir, name), { force: true });
       }
     }
-    return (await readdir(this.dir)).filter((name) => name.startsWith('inbound-') && name.endsWith('.jsonl')).sort();
+    // File names start with the creation time: oldest messages first.
+    return takeable.sort((a, b) => Number(/^inbound-(\d+)/.exec(a)?.[1]) - Number(/^inbound-(\d+)/.exec(b)?.[1]));
   }
 
-  private async replayFile(file: string, replay: ReplayEntry): Promise<number> {
-    // Claim the file by renaming it: another instance sharing the directory cannot take it too.
-    const claimed = `${file}.replaying-${process.pid}`;
-    try {
-      await rename(file, claimed);
-    } catch {
-      return 0;
+  private async replayFile(name: string, replay: ReplayEntry): Promise<number> {
+    // Claim the file for this owner by renaming it into this owner's name: another instance
+    // sees a live owner and leaves it alone; if this process dies, its lease goes stale.
+    await this.holdLease();
+    const claimed = path.join(this.dir, `${name.replace(/\.replaying-[\w.]+$/, '')}.replaying-${this.ownerId}`);
+    if (name !== path.basename(claimed)) {
+      try {
+        await rename(path.join(this.dir, name), claimed);
+      } catch {
+        return 0; // another instance took it first
+      }
     }
-    const entries = (await readFile(claimed, 'utf8'))
-      .split('\n')
-      .filter((line) => line.trim().length > 0)
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as SpoolEntry];
-        } catch {
-          return []; // a line torn by a crash mid-write; its message was never answered
-        }
-      });
+    const entries = parseJsonLines<SpoolEntry>(await readFile(claimed, 'utf8'));
     let done = 0;
     for (const entry of entries) {
       if (await replay(entry).catch(() => false)) {
@@ -120,16 +201,8 @@ export class InboundSpool {
         await this.append(entry);
       }
     }
+    await this.writes;
     await rm(claimed, { force: true });
     return done;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -7,11 +7,10 @@
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '../db/model.js';
+import type { ReplyMode } from '../wechat/callback-ports.js';
 import type { OutboundReply } from '../wechat/reply.js';
 
 export type InteractionStatus = 'processing' | 'done' | 'failed';
-/** How the reply went out: in the HTTP answer, later by customer-service message, or not at all. */
-export type ReplyMode = 'passive' | 'deferred' | 'none';
 
 export interface Interaction {
   dedupeKey: string;
@@ -22,7 +21,7 @@ export interface Interaction {
   /** CreateTime as WeChat sent it. */
   sentAt: Date;
   receivedAt: Date;
-  /** The parsed XML element map, so nothing WeChat sent is lost (unknown types included). */
+  /** The parsed XML element map, names escaped (storable-keys.ts), so nothing WeChat sent is lost. */
   payload: Record<string, unknown>;
   status: InteractionStatus;
   /** While processing: a retry may take over after this instant (the first worker died). */
@@ -31,6 +30,8 @@ export interface Interaction {
   replyMode?: ReplyMode;
   /** Set when handling threw; the message is kept for inspection and replay. */
   error?: string;
+  /** Processing attempts so far (a failed one is retried until the store's limit). */
+  attempts?: number;
 }
 
 const interactionSchema = new Schema<Interaction>(
@@ -48,6 +49,7 @@ const interactionSchema = new Schema<Interaction>(
     reply: { type: Schema.Types.Mixed },
     replyMode: { type: String },
     error: { type: String },
+    attempts: { type: Number },
   },
   { versionKey: false, minimize: false },
 );

@@ -4,24 +4,18 @@
  */
 import { createHash } from 'node:crypto';
 import { Types, type Connection, type Model } from 'mongoose';
+import { RefusedWriteError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { GroupCommit } from '../lib/group-commit.js';
+import type { Claim, ClaimResult, InteractionClaims, ReplyOutcome } from '../wechat/callback-ports.js';
 import { dedupeKeyOf, type InboundMessage } from '../wechat/inbound.js';
-import type { OutboundReply } from '../wechat/reply.js';
-import { getInteractionModel, type Interaction, type ReplyMode } from './interaction-model.js';
+import { getInteractionModel, type Interaction } from './interaction-model.js';
+import { toStorableKeys } from './storable-keys.js';
 import { insertBatch, updateBatch, type InteractionUpdate } from './write-batches.js';
+import { isConnectionLoss, translateWriteFailure } from './write-failure.js';
 
-export interface ReplyOutcome {
-  reply: OutboundReply | null;
-  replyMode: ReplyMode;
-}
-
-export type ClaimResult =
-  | { outcome: 'claimed'; id: Types.ObjectId }
-  | { outcome: 'duplicate'; reply: OutboundReply | null; replyMode: ReplyMode }
-  | { outcome: 'in_progress'; dedupeKey: string };
-
-type DeliveryState = Pick<Interaction, 'status' | 'leaseUntil' | 'reply' | 'replyMode'> & { _id: Types.ObjectId };
+type DeliveryState = Pick<Interaction, 'status' | 'leaseUntil' | 'reply' | 'replyMode' | 'attempts'> & { _id: Types.ObjectId };
+type InsertResult = 'inserted' | 'duplicate';
 
 export interface InteractionStoreOptions {
   clock: Clock;
@@ -31,32 +25,72 @@ export interface InteractionStoreOptions {
    * belongs to a worker that died.
    */
   leaseMs?: number;
+  /** Processing attempts before a failing message is given up on (default 3). */
+  maxAttempts?: number;
 }
 
 /** Persistence of the interaction log with claim/complete semantics. */
-export class InteractionStore {
+export class InteractionStore implements InteractionClaims {
+  readonly maxAttempts: number;
   private readonly model: Model<Interaction>;
   private readonly clock: Clock;
   private readonly leaseMs: number;
   /** Claims and completions are written in group commits (see lib/group-commit.ts). */
-  private readonly inserts: GroupCommit<Interaction & { _id: Types.ObjectId }, 'inserted' | 'duplicate'>;
+  private readonly inserts: GroupCommit<Interaction & { _id: Types.ObjectId }, InsertResult>;
   private readonly updates: GroupCommit<InteractionUpdate, void>;
 
   constructor(connection: Connection, options: InteractionStoreOptions) {
     this.model = getInteractionModel(connection);
     this.clock = options.clock;
     this.leaseMs = options.leaseMs ?? 10_000;
-    this.inserts = new GroupCommit((docs) => insertBatch(this.model.collection, docs));
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.inserts = new GroupCommit((docs) => this.insertIsolated(docs));
     this.updates = new GroupCommit((items) => updateBatch(this.model.collection, items));
   }
 
-  /** Stores the message and claims it, or reports that another delivery already has. */
+  /**
+   * One batch insert; when the whole batch fails for a reason other than a lost connection
+   * (one document too large for the driver, say), each document is tried alone, so one
+   * refused message never takes the others of its batch with it.
+   */
+  private async insertIsolated(docs: Array<Interaction & { _id: Types.ObjectId }>): Promise<Array<InsertResult | Error>> {
+    try {
+      return await insertBatch(this.model.collection, docs);
+    } catch (error) {
+      if (docs.length === 1 || isConnectionLoss(error)) {
+        throw error;
+      }
+    }
+    return Promise.all(
+      docs.map((doc) =>
+        insertBatch(this.model.collection, [doc]).then(
+          ([one]) => one!,
+          (error: unknown) => error as Error,
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Stores the message and claims it, or reports that another delivery already has.
+   * @throws DatabaseUnavailableError when the database is away, RefusedWriteError when it
+   * refuses the message for good.
+   */
   async claim(message: InboundMessage): Promise<ClaimResult> {
+    try {
+      return await this.claimOnce(message);
+    } catch (error) {
+      throw translateWriteFailure(error, `interaction ${dedupeKeyOf(message)}`);
+    }
+  }
+
+  private async claimOnce(message: InboundMessage): Promise<ClaimResult> {
     const now = this.clock.now();
     const dedupeKey = dedupeKeyOf(message);
     const id = interactionIdOf(dedupeKey);
     // The raw collection: these documents are built here, fully typed, and the hot path
-    // skips mongoose's per-document casting.
+    // skips mongoose's per-document casting. A per-document write error rejects (the server
+    // refused this document; claim() translates it).
     const inserted = await this.inserts.add({
       _id: id,
       dedupeKey,
@@ -66,34 +100,59 @@ export class InteractionStore {
       event: message.event,
       sentAt: new Date(message.createTime * 1000),
       receivedAt: now,
-      payload: message.raw,
+      // Element names become keys: escaped so `a.b` or `$x` is stored as data (storable-keys.ts).
+      payload: toStorableKeys(message.raw),
       status: 'processing',
       leaseUntil: new Date(now.getTime() + this.leaseMs),
+      attempts: 1,
     });
-    return inserted === 'inserted' ? { outcome: 'claimed', id } : this.claimExisting(dedupeKey, now);
+    return inserted === 'inserted' ? this.claimed(id, 1) : this.claimExisting(dedupeKey, now);
   }
 
   private async claimExisting(dedupeKey: string, now: Date): Promise<ClaimResult> {
     const existing = await this.findDelivery(dedupeKey);
-    if (existing?.status !== 'processing') {
-      return existing
-        ? { outcome: 'duplicate', reply: existing.reply ?? null, replyMode: existing.replyMode ?? 'none' }
-        : { outcome: 'in_progress', dedupeKey };
+    if (!existing) {
+      // Refused as a duplicate, yet no delivery of this message exists: another unique index
+      // refused it, and every retry would be refused the same way.
+      throw new RefusedWriteError(`interaction ${dedupeKey} refused: duplicate key on another unique index`);
+    }
+    const attempts = existing.attempts ?? 1;
+    if (existing.status === 'failed' && attempts < this.maxAttempts) {
+      // An earlier attempt threw: this delivery tries again (one wins the conditional write).
+      return this.takeOver({ _id: existing._id, status: 'failed' }, now, dedupeKey);
+    }
+    if (existing.status !== 'processing') {
+      return { outcome: 'duplicate', reply: existing.reply ?? null, replyMode: existing.replyMode ?? 'none' };
     }
     if (existing.leaseUntil && existing.leaseUntil < now) {
       // The claim's holder died: take the message over (one retry wins the conditional write).
-      const taken = await this.model
-        .findOneAndUpdate(
-          { _id: existing._id, status: 'processing', leaseUntil: { $lt: now } },
-          { $set: { leaseUntil: new Date(now.getTime() + this.leaseMs) } },
-          { returnDocument: 'after', projection: { _id: 1 } },
-        )
-        .lean();
-      if (taken) {
-        return { outcome: 'claimed', id: taken._id };
-      }
+      return this.takeOver({ _id: existing._id, status: 'processing', leaseUntil: { $lt: now } }, now, dedupeKey);
     }
     return { outcome: 'in_progress', dedupeKey };
+  }
+
+  /** Claims the interaction matching `filter` for another attempt, or reports it taken. */
+  private async takeOver(filter: Record<string, unknown>, now: Date, dedupeKey: string): Promise<ClaimResult> {
+    const taken = await this.model
+      .findOneAndUpdate(
+        filter,
+        { $set: { status: 'processing', leaseUntil: new Date(now.getTime() + this.leaseMs) }, $inc: { attempts: 1 } },
+        { returnDocument: 'after', projection: { _id: 1, attempts: 1 } },
+      )
+      .lean();
+    return taken ? this.claimed(taken._id, taken.attempts ?? 1) : { outcome: 'in_progress', dedupeKey };
+  }
+
+  private claimed(id: Types.ObjectId, attempt: number): Claim {
+    return { outcome: 'claimed', id, attempt, lastAttempt: attempt >= this.maxAttempts };
+  }
+
+  /**
+   * Lets the operator's replay of a dead letter try `dedupeKey` afresh: a failed interaction
+   * gets its attempts back; one the database refused was never stored and needs nothing.
+   */
+  async releaseForReplay(dedupeKey: string): Promise<void> {
+    await this.model.updateOne({ _id: interactionIdOf(dedupeKey), status: 'failed' }, { $set: { attempts: 0 } });
   }
 
   /** The stored outcome of a finished interaction, or null while it is still processing. */
@@ -106,13 +165,12 @@ export class InteractionStore {
   }
 
   /**
-   * The stored delivery of `dedupeKey`: by its `_id` (derived from the key, an index lookup on
-   * FerretDB too, where a `dedupeKey` filter scans the whole interaction log), else by the key
-   * — an interaction stored before ids were derived (a message that arrived just before an
-   * upgrade).
+   * The stored delivery of `dedupeKey`: by its `_id` (derived from the key: the primary key
+   * answers), else by the key — an interaction stored before ids were derived (a message that
+   * arrived just before an upgrade).
    */
   private async findDelivery(dedupeKey: string): Promise<DeliveryState | null> {
-    const projection = { status: 1, leaseUntil: 1, reply: 1, replyMode: 1 };
+    const projection = { status: 1, leaseUntil: 1, reply: 1, replyMode: 1, attempts: 1 };
     return (
       (await this.model.findOne({ _id: interactionIdOf(dedupeKey) }, projection).lean<DeliveryState>()) ??
       (await this.model.findOne({ dedupeKey }, projection).lean<DeliveryState>())
@@ -139,7 +197,7 @@ export class InteractionStore {
     await this.updates.add({ id, set: { status: 'done', reply: outcome.reply, replyMode: outcome.replyMode } });
   }
 
-  /** Records that handling threw; the stored message stays for inspection and replay. */
+  /** Records that handling threw; the next delivery (a retry, a replay) may claim it again. */
   async fail(id: Types.ObjectId, error: unknown, outcome: ReplyOutcome): Promise<void> {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     await this.updates.add({

@@ -14,7 +14,11 @@ const db = useTestDb();
 let app: Harness;
 
 beforeAll(async () => {
-  app = await startHarness({ dbUri: db.uri, aes: true, env: { ADMIN_OPENIDS: 'oTheAdmin', FANHOOK_BODY_LIMIT_BYTES: '4096' } });
+  app = await startHarness({
+    dbUri: db.uri,
+    aes: true,
+    env: { ADMIN_OPENIDS: 'oTheAdmin', FANHOOK_BODY_LIMIT_BYTES: '4096', WECHAT_ACCEPT_PLAINTEXT: 'on' },
+  });
 });
 afterAll(async () => {
   await app?.close();

@@ -1,0 +1,132 @@
+/**
+ * Taking a callback's message in, exactly once: the signed-pair check (plaintext callbacks),
+ * then the claim in the interaction log. When the database is away or too slow the message
+ * goes to the outage spool instead (answered `success`, replayed later); when the database
+ * refuses it for good it goes to the dead letters (retrying would only repeat the refusal).
+ */
+import { DatabaseUnavailableError, RefusedWriteError, SignatureError } from '../errors.js';
+import type { Logger } from '../lib/logger.js';
+import type {
+  Claim,
+  ClaimResult,
+  CallbackSpool,
+  DeadLetterSink,
+  InteractionClaims,
+  SignedPairLedger,
+  SpoolEntry,
+} from './callback-ports.js';
+import { beforeDeadline, DEADLINE_PASSED } from './deadline.js';
+import { dedupeKeyOf, type InboundMessage } from './inbound.js';
+
+export interface CallbackIntakeOptions {
+  claims: InteractionClaims;
+  /** Records each plaintext callback's timestamp+nonce (one signature, one message). */
+  pairs: SignedPairLedger | undefined;
+  /** Without a spool a database error fails the request, and WeChat's few retries are all there is. */
+  spool: CallbackSpool | undefined;
+  deadLetters: DeadLetterSink;
+  logger: Logger;
+  /**
+   * How long the claim may take before the message is spooled instead (a busy database is
+   * slow, not gone; the spool append still leaves time before WeChat's 5 s).
+   */
+  spoolAfterMs: number;
+}
+
+/** What became of a message that was not claimed: kept for replay, or given up on. */
+export type NotClaimed = 'spooled' | 'dead_lettered';
+
+/** What a replay does with a spooled entry: keep it for the next round, or drop it (done). */
+export type SpooledIntake = ClaimResult | 'keep' | 'drop';
+
+export class CallbackIntake {
+  constructor(private readonly options: CallbackIntakeOptions) {}
+
+  /**
+   * Claims a live callback's message. `onLateClaim` gets a claim that landed after the message
+   * was spooled for slowness (it is processed then; the spooled copy finds it done).
+   * @throws SignatureError when its timestamp+nonce came with another message.
+   */
+  async accept(
+    message: InboundMessage,
+    pair: string | undefined,
+    startedAt: number,
+    onLateClaim: (claim: Claim) => void,
+  ): Promise<ClaimResult | NotClaimed> {
+    const { spool } = this.options;
+    const work = this.checkAndClaim(message, pair);
+    let result: ClaimResult | 'forged' | typeof DEADLINE_PASSED | DatabaseUnavailableError;
+    try {
+      result = spool ? await beforeDeadline(work, startedAt + this.options.spoolAfterMs - Date.now()) : await work;
+    } catch (error) {
+      if (error instanceof RefusedWriteError) {
+        await this.giveUp(message, error, startedAt);
+        return 'dead_lettered';
+      }
+      if (!spool || !(error instanceof DatabaseUnavailableError)) {
+        throw error;
+      }
+      result = error;
+    }
+    if (result === 'forged') {
+      throw new SignatureError('timestamp and nonce already used by another message');
+    }
+    if (result !== DEADLINE_PASSED && !(result instanceof DatabaseUnavailableError)) {
+      return result;
+    }
+    if (result === DEADLINE_PASSED) {
+      void work.then(
+        (late) => (late !== 'forged' && late.outcome === 'claimed' ? onLateClaim(late) : undefined),
+        () => undefined,
+      );
+    }
+    await spool!.append({ message, receivedAt: startedAt, ...(pair === undefined ? {} : { pair }) });
+    this.options.logger.warn(
+      {
+        openId: message.fromUserName,
+        dedupeKey: dedupeKeyOf(message),
+        reason: result === DEADLINE_PASSED ? 'claim timed out' : result.message,
+      },
+      'database unavailable: message spooled for replay, answered success',
+    );
+    return 'spooled';
+  }
+
+  /** Claims a spooled message for its replay. */
+  async acceptSpooled(entry: SpoolEntry): Promise<SpooledIntake> {
+    let result: ClaimResult | 'forged' | typeof DEADLINE_PASSED;
+    try {
+      result = await beforeDeadline(this.checkAndClaim(entry.message, entry.pair), this.options.spoolAfterMs);
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) {
+        return 'keep';
+      }
+      await this.giveUp(entry.message, error, entry.receivedAt);
+      return 'drop';
+    }
+    if (result === DEADLINE_PASSED || (result !== 'forged' && result.outcome === 'in_progress')) {
+      return 'keep';
+    }
+    if (result === 'forged') {
+      this.options.logger.warn(
+        { openId: entry.message.fromUserName, dedupeKey: dedupeKeyOf(entry.message) },
+        'spooled message dropped: its timestamp and nonce came with another message',
+      );
+      return 'drop';
+    }
+    return result;
+  }
+
+  private async checkAndClaim(message: InboundMessage, pair: string | undefined): Promise<ClaimResult | 'forged'> {
+    const { pairs } = this.options;
+    if (pair !== undefined && pairs && (await pairs.record(pair, dedupeKeyOf(message))) === 'other_message') {
+      return 'forged';
+    }
+    return this.options.claims.claim(message);
+  }
+
+  private giveUp(message: InboundMessage, error: unknown, receivedAt: number): Promise<void> {
+    const text = error instanceof Error ? error.message : String(error);
+    return this.options.deadLetters.add({ message, reason: 'refused', error: text, attempts: 1, receivedAt });
+  }
+}
