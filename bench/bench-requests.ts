@@ -5,6 +5,7 @@
  * time of building as CreateTime and signature timestamp (a long run stays inside the
  * signature's freshness window when requests are built as it goes).
  */
+import { randomInt } from 'node:crypto';
 import { WechatCrypto } from '../src/wechat/crypto.js';
 import { signQuery } from '../src/wechat/signature.js';
 
@@ -43,10 +44,12 @@ export function requestBuilder(options: RequestBuilderOptions): (index: number) 
   const crypto = options.mode === 'safe' ? new WechatCrypto({ appId: options.appId, aesKey: BENCH_AES_KEY }) : undefined;
   // MsgIds are 64-bit decimal strings; a run prefix keeps them unique across runs.
   const msgBase = BigInt(Date.now()) * 1_000_000n;
+  const nonceBase = randomInt(100_000_000, 1_000_000_000);
   return (index) => {
     const timestamp = Math.floor(Date.now() / 1000);
     const xml = messageXml(options, index, timestamp, (msgBase + BigInt(index)).toString());
-    const nonce = String(100_000_000 + index);
+    // A pair is signed for one message only (two runs can start in the same second).
+    const nonce = String(nonceBase + index);
     if (!crypto) {
       const q = signQuery(BENCH_TOKEN, { timestamp, nonce });
       return { path: `/wechat?signature=${q.signature}&timestamp=${q.timestamp}&nonce=${q.nonce}`, body: xml };
