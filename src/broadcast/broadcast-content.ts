@@ -6,10 +6,14 @@
 import type { OutboundReply } from '../wechat/reply.js';
 
 export type BroadcastContent =
-  { type: 'text'; text: string } | { type: 'image' | 'voice' | 'video' | 'mpnews'; mediaId: string } | { type: 'template'; name: string };
+  | { type: 'text'; text: string }
+  | { type: 'image' | 'voice' | 'video' | 'mpnews'; mediaId: string }
+  | { type: 'template'; name: string }
+  /** A service notice from `templates/notices.yaml` (src/notices/): sent by template message, not mass send. */
+  | { type: 'notice'; name: string };
 
-/** Content after templates are rendered: what one fan actually gets. */
-export type ResolvedContent = Exclude<BroadcastContent, { type: 'template' }>;
+/** Content after templates are rendered: what one fan actually gets by mass or customer-service message. */
+export type ResolvedContent = Exclude<BroadcastContent, { type: 'template' | 'notice' }>;
 
 export const MAX_BROADCAST_TEXT = 600;
 
@@ -24,6 +28,8 @@ const PREFIXES: Record<string, Exclude<BroadcastContent['type'], 'text'>> = {
   图文: 'mpnews',
   template: 'template',
   模板: 'template',
+  notice: 'notice',
+  通知: 'notice',
 };
 const MEDIA_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const TEMPLATE_NAME = /^[\p{L}\p{N}_-]{1,40}$/u;
@@ -35,8 +41,10 @@ export function parseBroadcastContent(text: string): { content: BroadcastContent
   const type = match ? PREFIXES[match[1]!.toLowerCase()] : undefined;
   if (match && type) {
     const value = match[2]!;
-    if (type === 'template') {
-      return TEMPLATE_NAME.test(value) ? { content: { type, name: value } } : { problem: `模板名「${value}」不合法` };
+    if (type === 'template' || type === 'notice') {
+      return TEMPLATE_NAME.test(value)
+        ? { content: { type, name: value } }
+        : { problem: `${type === 'notice' ? '通知' : '模板'}名「${value}」不合法` };
     }
     return MEDIA_ID.test(value) ? { content: { type, mediaId: value } } : { problem: `素材 media_id「${value}」不合法` };
   }
@@ -87,6 +95,8 @@ export function describeContent(content: BroadcastContent): string {
       return `文字「${content.text.length > 30 ? `${content.text.slice(0, 30)}…` : content.text}」`;
     case 'template':
       return `模板 ${content.name}`;
+    case 'notice':
+      return `服务通知 ${content.name}`;
     default:
       return `${{ image: '图片', voice: '语音', video: '视频', mpnews: '图文' }[content.type]} ${content.mediaId}`;
   }

@@ -20,6 +20,8 @@ export interface AudienceNumbers {
   unreachable: number;
   /** Reachable fans held out on purpose (`holdout N%`); absent without a holdout. */
   holdout?: number;
+  /** Fans a `notice:<name>` broadcast sends a service notice to (all of them, by template message). */
+  notice?: number;
   /** The WeChat tag the mass part goes to in one `sendall` call; absent when it goes by OpenID list. */
   byTag?: string;
 }
@@ -81,6 +83,7 @@ const numbers = {
   quotaExcluded: Number,
   unreachable: Number,
   holdout: Number,
+  notice: Number,
   byTag: String,
 };
 

@@ -5,6 +5,7 @@
 import type { BroadcastBatch, TagFallback } from './broadcast-batch-model.js';
 import { describeContent } from './broadcast-content.js';
 import type { Broadcast, BroadcastResults, BroadcastState } from './broadcast-model.js';
+import { noticeSentLines } from '../notices/notice-report.js';
 
 /** Totals over the batches (WeChat's counts where MASSSENDJOBFINISH arrived, ours otherwise). */
 export function resultsOf(batches: readonly BroadcastBatch[]): BroadcastResults & { loneAtSend: number } {
@@ -19,6 +20,9 @@ export function resultsOf(batches: readonly BroadcastBatch[]): BroadcastResults 
     loneAtSend: 0,
   };
   for (const batch of batches) {
+    if (batch.kind === 'notice') {
+      continue; // service notices are counted by notice-report.ts
+    }
     if (batch.kind === 'customer') {
       results.customerSent += batch.sent?.length ?? 0;
       results.customerFailed += batch.failed?.length ?? 0;
@@ -61,7 +65,7 @@ const STATE_TEXT: Record<BroadcastState, string> = {
 export function formatReport(broadcast: Broadcast, batches: readonly BroadcastBatch[]): string {
   const r = resultsOf(batches);
   const plan = broadcast.plan ?? broadcast.preview;
-  const mass = batches.filter((b) => b.kind !== 'customer' && b.state !== 'replaced');
+  const mass = batches.filter((b) => (b.kind === 'mass' || b.kind === 'tag') && b.state !== 'replaced');
   const lines = [
     `群发 #${broadcast.number} 报告`,
     `人群：${broadcast.expr}　内容：${describeContent(broadcast.content)}`,
@@ -72,6 +76,10 @@ export function formatReport(broadcast: Broadcast, batches: readonly BroadcastBa
     if (plan.holdout !== undefined) {
       lines.push(`对照组（未发送，不占额度）：${plan.holdout} 人`);
     }
+  }
+  if (broadcast.content.type === 'notice') {
+    // No window, quota or mass send: only what the notices did.
+    return [...lines, ...noticeSentLines(batches)].join('\n');
   }
   lines.push(`客服消息：送达 ${r.customerSent} 人，未送达 ${r.customerFailed} 人`);
   const way = massWayOf(batches);

@@ -54,6 +54,10 @@ export function resolveContent(
   templates: BroadcastTemplates,
   shopName: string,
 ): ResolvedContent {
+  if (content.type === 'notice') {
+    // Notices are filled from notices.yaml by the notice batch (src/notices/notice-batch.ts).
+    throw new ValidationError(`服务通知「${content.name}」不能作为群发消息发送`);
+  }
   if (content.type !== 'template') {
     return content;
   }

@@ -5,7 +5,9 @@
  */
 import { getBroadcastBatchModel } from './broadcast-batch-model.js';
 import type { BroadcastDeps } from './broadcast-deps.js';
-import { getBroadcastModel, type Broadcast } from './broadcast-model.js';
+import type { Types } from 'mongoose';
+import { sendNoticeBatch, storeNoticeBatch } from '../notices/notice-batch.js';
+import { getBroadcastModel, type AudienceNumbers, type Broadcast } from './broadcast-model.js';
 import { failBroadcast, maybeFinishBroadcast } from './finish-broadcast.js';
 import { planBroadcast, storeBatches } from './plan-broadcast.js';
 import { sendCustomerBatch } from './send-customer-batch.js';
@@ -19,16 +21,15 @@ export async function runBroadcast(deps: BroadcastDeps, number: number): Promise
   // A one-off schedule fires here too; a recurring one sends copies (jobs/repeat-broadcast.ts).
   if (broadcast && (broadcast.state === 'queued' || (broadcast.state === 'scheduled' && broadcast.schedule?.kind === 'once'))) {
     // Nothing was sent yet, so planning again after a crash here is harmless.
-    const planned = await planBroadcast(deps, broadcast);
-    await storeBatches(deps, { _id: broadcast._id, number }, planned);
+    const numbers = await planAndStore(deps, broadcast);
     broadcast = await broadcasts
       .findOneAndUpdate(
         { number, state: broadcast.state },
-        { $set: { state: 'sending', plan: planned.numbers, sentAt: deps.clock.now() } },
+        { $set: { state: 'sending', plan: numbers, sentAt: deps.clock.now() } },
         { returnDocument: 'after' },
       )
       .lean<Broadcast & { _id: never }>();
-    deps.logger.info({ broadcast: number, plan: planned.numbers }, 'broadcast planned');
+    deps.logger.info({ broadcast: number, plan: numbers }, 'broadcast planned');
   }
   if (broadcast?.state !== 'sending') {
     return { kind: 'done' };
@@ -43,11 +44,13 @@ export async function runBroadcast(deps: BroadcastDeps, number: number): Promise
       .lean();
   for (let batch = await nextBatch(0); batch; batch = await nextBatch(batch.index + 1)) {
     const outcome =
-      batch.kind === 'customer'
-        ? await sendCustomerBatch(deps, batch, broadcast.content)
-        : batch.kind === 'tag'
-          ? await sendTagBatch(deps, batch, String(broadcast._id))
-          : await sendMassBatch(deps, batch);
+      batch.kind === 'notice'
+        ? await sendNoticeBatch(deps, batch, broadcast)
+        : batch.kind === 'customer'
+          ? await sendCustomerBatch(deps, batch, broadcast.content)
+          : batch.kind === 'tag'
+            ? await sendTagBatch(deps, batch, String(broadcast._id))
+            : await sendMassBatch(deps, batch);
     if (outcome.kind === 'wait') {
       deps.logger.warn({ broadcast: number, batch: batch.index, retryAt: outcome.retryAt, reason: outcome.reason }, 'broadcast paused');
       return outcome;
@@ -61,4 +64,14 @@ export async function runBroadcast(deps: BroadcastDeps, number: number): Promise
   await broadcasts.updateOne({ number, state: 'sending' }, { $set: { state: 'sent' } });
   await maybeFinishBroadcast(deps, number);
   return { kind: 'done' };
+}
+
+/** Writes the broadcast's batches: one notice batch for a service notice, else the delivery plan. */
+async function planAndStore(deps: BroadcastDeps, broadcast: Broadcast & { _id: Types.ObjectId }): Promise<AudienceNumbers> {
+  if (broadcast.content.type === 'notice') {
+    return storeNoticeBatch(deps, broadcast);
+  }
+  const planned = await planBroadcast(deps, broadcast);
+  await storeBatches(deps, { _id: broadcast._id, number: broadcast.number }, planned);
+  return planned.numbers;
 }

@@ -13,6 +13,8 @@ import { findBroadcast, parseBroadcastRef } from '../../broadcast/find-broadcast
 import { measureEffect } from '../../broadcast/measure-effect.js';
 import { formatZoned } from '../../broadcast/zoned-time.js';
 import { effectChart } from '../../charts/effect-chart.js';
+import { noticeResultLines } from '../../notices/notice-report.js';
+import { noticeResultsOf } from '../../notices/notice-send-model.js';
 import { replyUsage, type CommandDefinition } from '../command.js';
 import { isChartWord, sendChart } from './send-chart.js';
 
@@ -57,9 +59,11 @@ export function reportCommand(deps: BroadcastDeps): CommandDefinition {
         .limit(10)
         .lean();
       const runLines = runs.map((run) => `· #${run.number}（${formatZoned(run.createdAt, deps.timezone)}，${run.state}）`);
+      const noticeLines = broadcast.content.type === 'notice' ? noticeResultLines(await noticeResultsOf(deps.connection, number)) : [];
       await command.say(
         [
           formatReport(broadcast, batches),
+          ...noticeLines,
           ...(effect ? formatEffect(effect, deps.timezone) : []),
           ...(runLines.length > 0 ? ['定时生成的群发：', ...runLines] : []),
         ].join('\n'),
