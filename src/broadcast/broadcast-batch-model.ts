@@ -7,7 +7,9 @@
  * - `tag`: one `mass/sendall` to a WeChat tag for the whole audience (tag-send.ts), the same
  *   states as `mass`, or `replaced` when it fell back to OpenID batches written after it;
  * - `customer`: customer-service messages; each openid is marked `attempted` before its send,
- *   so a crash can lose a message but never send one twice.
+ *   so a crash can lose a message but never send one twice;
+ * - `notice`: service notices (template messages) to the whole audience, `attempted` like
+ *   `customer` (src/notices/notice-batch.ts).
  */
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { modelOn } from '../db/model.js';
@@ -33,7 +35,7 @@ export interface MassFinish {
 export interface BroadcastBatch {
   broadcast: number;
   index: number;
-  kind: 'mass' | 'tag' | 'customer';
+  kind: 'mass' | 'tag' | 'customer' | 'notice';
   state: BatchState;
   /** Planned audience of the batch. */
   openIds: string[];
@@ -59,7 +61,7 @@ export interface BroadcastBatch {
   msgId?: string;
   acceptedAt?: Date;
   finish?: MassFinish;
-  /** Customer: openids whose message was attempted / delivered / refused. */
+  /** Customer and notice: openids whose message was attempted / delivered / refused. */
   attempted?: string[];
   sent?: string[];
   failed?: string[];

@@ -114,6 +114,9 @@ async function trackLinks(deps: BroadcastDeps, broadcast: { number?: number }, r
 
 /** Articles (mpnews) cannot go as customer-service messages; everything else can. */
 function canGoByCustomerService(content: Broadcast['content']): boolean {
+  if (content.type === 'notice') {
+    return false; // notices have their own batch (src/notices/notice-batch.ts)
+  }
   return content.type === 'template' || replyOf(content) !== null;
 }
 

@@ -16,6 +16,7 @@ import { describeTagRefusal } from '../../broadcast/tag-send.js';
 import { parseSegment, SegmentSyntaxError, type SegmentVocabulary } from '../../segments/parse-segment.js';
 import { formatSegment } from '../../segments/segment-ast.js';
 import { replyUsage, type CommandContext, type CommandDefinition } from '../command.js';
+import { draftNoticeBroadcast } from './notice-broadcast.js';
 import { describeSyntaxError } from './segment.js';
 
 export function broadcastCommand(deps: BroadcastDeps, vocabulary: SegmentVocabulary): CommandDefinition {
@@ -24,7 +25,7 @@ export function broadcastCommand(deps: BroadcastDeps, vocabulary: SegmentVocabul
     aliases: ['群发'],
     roles: ['admin'],
     usage:
-      '/broadcast <人群> | <内容> [holdout 10%] — 内容可为文字、image:<media_id>、voice:、video:、mpnews:<media_id> 或 template:<模板名>；末尾 holdout N% 留出对照组',
+      '/broadcast <人群> | <内容> [holdout 10%] — 内容可为文字、image:<media_id>、voice:、video:、mpnews:<media_id>、template:<模板名> 或 notice:<服务通知名>；末尾 holdout N% 留出对照组',
     async run(command) {
       const bar = command.args.search(/[|｜]/);
       if (bar < 0) {
@@ -47,6 +48,9 @@ export function broadcastCommand(deps: BroadcastDeps, vocabulary: SegmentVocabul
       const parsed = parseBroadcastContent(directive.content);
       if ('problem' in parsed) {
         return replyUsage(command, definition, parsed.problem);
+      }
+      if (parsed.content.type === 'notice') {
+        return draftNoticeBroadcast(deps, command, definition, { expr, name: parsed.content.name, holdoutPercent: directive.percent });
       }
       const templates = await loadBroadcastTemplates(deps.templatesDir);
       if (parsed.content.type === 'template' && !templates.has(parsed.content.name)) {
