@@ -36,7 +36,7 @@ interface FileLetter extends DeadLetter {
   deadAt: number;
 }
 
-const DEAD_FILE = /^dead-[\w.]+\.jsonl$/;
+const DEAD_FILE = /^dead-[\w.-]+\.jsonl$/;
 
 export class DeadLetterStore implements DeadLetterSink {
   private readonly model: Model<StoredDeadLetter>;
@@ -85,8 +85,14 @@ export class DeadLetterStore implements DeadLetterSink {
 
   /** Every dead letter, in the database and in fallback files, newest first. */
   async list(): Promise<ListedDeadLetter[]> {
+    const all = [...(await this.listStored()), ...(await this.listFiles())];
+    return all.sort((a, b) => b.deadAt.getTime() - a.deadAt.getTime());
+  }
+
+  /** The dead letters in the collection. */
+  async listStored(): Promise<ListedDeadLetter[]> {
     const stored = await this.model.find({}).sort({ deadAt: -1 }).lean();
-    const fromDb = stored.map((doc): ListedDeadLetter => ({
+    return stored.map((doc) => ({
       id: doc._id.toHexString(),
       dedupeKey: doc.dedupeKey,
       deadAt: doc.deadAt,
@@ -97,31 +103,38 @@ export class DeadLetterStore implements DeadLetterSink {
       receivedAt: doc.receivedAt.getTime(),
       message: { ...doc.message, raw: fromStorableKeys(doc.message.raw) },
     }));
-    const fromFiles: ListedDeadLetter[] = [];
+  }
+
+  /** The dead letters written to fallback files (readable while the database is away). */
+  async listFiles(): Promise<ListedDeadLetter[]> {
+    const letters: ListedDeadLetter[] = [];
     for (const name of await this.files()) {
       for (const letter of await readLetters(path.join(this.options.dir, name))) {
-        fromFiles.push({ ...letter, dedupeKey: dedupeKeyOf(letter.message), deadAt: new Date(letter.deadAt), where: name });
+        letters.push({ ...letter, dedupeKey: dedupeKeyOf(letter.message), deadAt: new Date(letter.deadAt), where: name });
       }
     }
-    return [...fromDb, ...fromFiles].sort((a, b) => b.deadAt.getTime() - a.deadAt.getTime());
+    return letters;
   }
 
   /** Removes the dead letter `id` and returns it, or null when there is none by that id. */
   async take(id: string): Promise<ListedDeadLetter | null> {
-    const letter = (await this.list()).find((l) => l.id === id);
-    if (!letter) {
+    const inFile = (await this.listFiles()).find((l) => l.id === id);
+    if (inFile) {
+      const file = path.join(this.options.dir, inFile.where);
+      const rest = (await readLetters(file)).filter((l) => l.id !== id);
+      // Rewritten beside and renamed over: a crash leaves the old file or the new, never half.
+      await writeFile(`${file}.tmp`, rest.map((l) => `${JSON.stringify(l)}\n`).join(''), 'utf8');
+      await rename(`${file}.tmp`, file);
+      return inFile;
+    }
+    if (!Types.ObjectId.isValid(id)) {
       return null;
     }
-    if (letter.where === 'database') {
+    const stored = (await this.listStored()).find((l) => l.id === id);
+    if (stored) {
       await this.model.deleteOne({ _id: new Types.ObjectId(id) });
-      return letter;
     }
-    const file = path.join(this.options.dir, letter.where);
-    const rest = (await readLetters(file)).filter((l) => l.id !== id);
-    // Rewritten beside and renamed over: a crash leaves the old file or the new, never half.
-    await writeFile(`${file}.tmp`, rest.map((l) => `${JSON.stringify(l)}\n`).join(''), 'utf8');
-    await rename(`${file}.tmp`, file);
-    return letter;
+    return stored ?? null;
   }
 
   private async files(): Promise<string[]> {
