@@ -23,7 +23,7 @@ type Ctx = WechatContext & FanFlavor & ConversationFlavor;
 
 export function keywordReply(deps: KeywordReplyDeps): Middleware<Ctx> {
   return async function keywordReplyMiddleware(ctx, next) {
-    const found = ctx.replied ? undefined : findReply(deps.templates.replies, ctx);
+    const found = ctx.replied ? undefined : findReply(deps.templates.replies, ctx, deps.templates.menus.clickReplies);
     if (!found) {
       return next();
     }
@@ -46,7 +46,7 @@ export function keywordReply(deps: KeywordReplyDeps): Middleware<Ctx> {
 export function findReply(replies: ReplyTemplates, ctx: WechatContext): { template: string; by: 'keyword' | 'menu' } | undefined {
   const message = ctx.message;
   if (message.kind === 'menu_click') {
-    const template = replies.menus[message.eventKey];
+    const template = replies.menus.get(message.eventKey);
     return template ? { template, by: 'menu' } : undefined;
   }
   if (message.kind !== 'text') {

@@ -4,6 +4,7 @@
  * question's `after` condition (a menu key or word) fits this interaction.
  */
 import type { Fan } from '../fans/fan-model.js';
+import { ownValue } from '../lib/own-value.js';
 import type { InboundMessage } from '../wechat/inbound.js';
 import type { ProfileQuestion, QuestionSet } from './questions.js';
 
@@ -21,7 +22,8 @@ export function pickQuestion(set: QuestionSet, fan: QuestionFan, message: Inboun
   }
   const skipped = new Set(fan.skippedQuestions ?? []);
   return set.questions.find((question) => {
-    const answered = fan.attributes[question.key] !== undefined && fan.attributes[question.key] !== '';
+    const value = ownValue(fan.attributes, question.key);
+    const answered = value !== undefined && value !== '';
     return !answered && !skipped.has(question.key) && fitsMoment(question, message);
   });
 }

@@ -11,13 +11,15 @@ import { ValidationError } from '../errors.js';
 import { parseYamlFile } from '../lib/yaml-file.js';
 
 const templateText = z.string().trim().min(1, 'must not be empty').max(2000, 'is longer than 2000 characters');
+/** Texts by a key a fan sends (menu key, QR scene): a Map, so a fan's `__proto__` is just a key nobody wrote. */
+const textsByKey = z.record(z.string(), templateText).transform((record) => new Map(Object.entries(record)));
 
 export const repliesSchema = z
   .object({
     shopName: z.string().trim().min(1).default('本店'),
     welcome: z.object({
       default: templateText,
-      scenes: z.record(z.string(), templateText).default({}),
+      scenes: textsByKey.default(new Map()),
     }),
     fallback: templateText,
     /** Keyword replies: the first entry whose `match` word the text contains answers. */
@@ -30,7 +32,7 @@ export const repliesSchema = z
       )
       .default([]),
     /** Menu click replies by menu key. */
-    menus: z.record(z.string(), templateText).default({}),
+    menus: textsByKey.default(new Map()),
   })
   .passthrough();
 
@@ -54,9 +56,9 @@ export function parseReplyTemplates(text: string, file = 'replies.yaml'): ReplyT
   const texts = [
     parsed.data.fallback,
     parsed.data.welcome.default,
-    ...Object.values(parsed.data.welcome.scenes),
+    ...parsed.data.welcome.scenes.values(),
     ...parsed.data.keywords.map((entry) => entry.reply),
-    ...Object.values(parsed.data.menus),
+    ...parsed.data.menus.values(),
   ];
   for (const text of texts) {
     try {
@@ -74,7 +76,26 @@ export async function loadReplyTemplates(dir: string): Promise<ReplyTemplates> {
   return parseReplyTemplates(await readFile(file, 'utf8'), 'replies.yaml');
 }
 
-/** Renders a template with per-fan variables; no HTML escaping (chat text is not HTML). */
+/**
+ * Renders a template with per-fan variables; no HTML escaping (chat text is not HTML). The view
+ * is copied into prototype-free objects: Mustache finds names with `in`, so without this a
+ * `{{fan.attributes.constructor}}` would reach Object's constructor (and call it).
+ */
 export function renderTemplate(template: string, view: Record<string, unknown>): string {
-  return Mustache.render(template, view, undefined, { escape: (value: string) => value }).trim();
+  return Mustache.render(template, dataOnly(view), undefined, { escape: (value: string) => value }).trim();
+}
+
+/** Plain objects (and those inside arrays) as prototype-free copies; other values as they are. */
+function dataOnly(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(dataOnly);
+  }
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) {
+    return value;
+  }
+  const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [key, inner] of Object.entries(value)) {
+    copy[key] = dataOnly(inner);
+  }
+  return copy;
 }

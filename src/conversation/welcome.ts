@@ -17,7 +17,7 @@ export function welcome(templates: TemplateRegistry): Middleware<WechatContext &
     }
     const { welcome: texts, shopName } = templates.replies;
     const scene = ctx.message.scene;
-    const template = (scene && texts.scenes[scene]) || texts.default;
+    const template = (scene && texts.scenes.get(scene)) || texts.default;
     ctx.answeredBy = 'welcome';
     await ctx.reply(textReply(renderTemplate(template, { shopName, fan: ctx.fan ?? {}, scene })));
   };

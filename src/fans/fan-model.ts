@@ -6,6 +6,7 @@
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '../db/model.js';
+import { isObjectBuiltin } from '../lib/own-value.js';
 
 /** WeChat's customer-service allowances (WECHAT.md §5.2). */
 export interface CustomerServiceWindow {
@@ -229,10 +230,15 @@ export function getFanModel(connection: Connection): Model<Fan> {
 
 /**
  * Makes user-provided text (menu keys, words, attribute names) safe as a field name inside
- * an update path: a '.' would address a nested field and a leading '$' an operator.
+ * an update path: a '.' would address a nested field and a leading '$' an operator; a name
+ * every object inherits (`__proto__`, `constructor`…) gets a leading '_', so a fan's key is
+ * never stored, or read back, as an object built-in.
  */
 export function safeKey(text: string): string {
   // NUL is invalid in a BSON key; replaced as plain text (a regex would need a control character).
   const cleaned = text.replace(/[.$]/g, '_').replaceAll('\u0000', '_').trim().slice(0, 64);
-  return cleaned.length > 0 ? cleaned : '_';
+  if (cleaned.length === 0) {
+    return '_';
+  }
+  return isObjectBuiltin(cleaned) ? `_${cleaned}` : cleaned;
 }

@@ -5,6 +5,7 @@
 import { activityOf } from '../fans/activity-of.js';
 import { dayNumber } from '../fans/day-number.js';
 import { safeKey, type Fan } from '../fans/fan-model.js';
+import { ownValue } from '../lib/own-value.js';
 import type { InboundMessage } from '../wechat/inbound.js';
 import type { TagAddition } from './merge-tags.js';
 import type { Condition, TagRule } from './rules.js';
@@ -94,14 +95,14 @@ const CHECKS: Record<keyof Condition, Check> = {
     return text.length > 0 && regex.test(text);
   },
   menuKey: (w, { message }) => message?.kind === 'menu_click' && w.menuKey.includes(message.eventKey),
-  menuPath: (w, { fan }) => (fan.menuPaths?.[safeKey(w.menuPath)] ?? 0) > 0,
+  menuPath: (w, { fan }) => (ownValue(fan.menuPaths, safeKey(w.menuPath)) ?? 0) > 0,
   scene: (w, { fan, message }) => {
     const scene = sceneOf(message) ?? fan.source;
     return scene !== undefined && w.scene.includes(scene);
   },
   attribute: (w, { fan }) =>
     Object.entries(w.attribute).every(([key, wanted]) => {
-      const value = fan.attributes[safeKey(key)];
+      const value = ownValue(fan.attributes, safeKey(key));
       if (typeof wanted === 'boolean') {
         return (value !== undefined && value !== '') === wanted;
       }
@@ -111,7 +112,7 @@ const CHECKS: Record<keyof Condition, Check> = {
     const today = dayNumber(now);
     let total = 0;
     for (let day = today - w.count.withinDays + 1; day <= today; day += 1) {
-      total += fan.daily?.[String(day)]?.[safeKey(w.count.of)] ?? 0;
+      total += ownValue(ownValue(fan.daily, String(day)), safeKey(w.count.of)) ?? 0;
     }
     return total >= w.count.atLeast;
   },
