@@ -135,11 +135,14 @@ describe('concurrency', () => {
     expect(stored?.unansweredStreak).toBe(0);
   });
 
-  it('counts every one of 50 concurrent misses in the unanswered streak', async () => {
+  it('does not lose a fan who floods 50 questions the bot cannot answer: counted, and stuck or handed over', async () => {
     const fan = app.fan('oFloodsMisses');
     await Promise.all(Array.from({ length: 50 }, (_, i) => fan.sendText(`第${i}个奇怪的问题`)));
     const stored = await load('oFloodsMisses');
     expect(stored?.counts['text']).toBe(50);
-    expect(stored?.unansweredStreak).toBeGreaterThanOrEqual(1);
+    // Which message sees the streak first depends on timing: either the misses are still being
+    // counted, or two in a row already handed the fan to a person (which resets the streak).
+    const handedOver = await app.connection.collection('handoffs').countDocuments({ openId: 'oFloodsMisses' });
+    expect((stored?.unansweredStreak ?? 0) >= 1 || handedOver === 1).toBe(true);
   });
 });
