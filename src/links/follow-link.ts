@@ -10,7 +10,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { getLinkModel, type Link } from './link-model.js';
 import { isOAuthStateOf, LINK_CODE, oauthState, openIdOfToken } from './link-signing.js';
-import { recordClick } from './record-click.js';
+import { ClickRecorder } from './record-click.js';
 import type { ClickVia } from './link-click-model.js';
 
 /** The web-OAuth side a link needs (wechat/web-oauth.ts). */
@@ -46,9 +46,11 @@ export class LinkFollower {
   private readonly links: Model<Link>;
   /** Links never change once made: a code seen once is answered from memory. */
   private readonly cache = new Map<string, Pick<Link, '_id' | 'target' | 'broadcast'>>();
+  private readonly clicks: ClickRecorder;
 
   constructor(private readonly options: LinkFollowerOptions) {
     this.links = getLinkModel(options.connection);
+    this.clicks = new ClickRecorder(options.connection, options.logger);
   }
 
   async follow(request: LinkRequest): Promise<LinkAnswer> {
@@ -101,17 +103,13 @@ export class LinkFollower {
     return link;
   }
 
-  private async record(
+  /** Queues the click and sends the fan on: a slow or failing write never holds them at the redirect. */
+  private record(
     link: Pick<Link, 'target'>,
     click: { code: string; broadcast?: number },
     who: { openId?: string; via: ClickVia; reason?: string },
-  ): Promise<LinkAnswer> {
-    try {
-      await recordClick({ connection: this.options.connection, link: click, ...who, at: this.options.clock.now() });
-    } catch (error) {
-      // A lost click must not strand the fan: they still get where they wanted to go.
-      this.options.logger.error({ code: click.code, err: (error as Error).message }, 'link click not recorded');
-    }
+  ): LinkAnswer {
+    this.clicks.record({ link: click, ...who, at: this.options.clock.now() });
     return { kind: 'redirect', location: link.target };
   }
 }

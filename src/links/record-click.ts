@@ -1,16 +1,22 @@
 /**
- * Command: stores one click. An identified fan's first click on a link takes the id
- * `<code>:<openid>`; a second one finds it taken and is stored as a repeat. A first click on
- * a broadcast's link also adds the broadcast to the fan's `clickedBroadcasts`, which the
+ * Command: stores clicks, many at a time. An identified fan's first click on a link takes
+ * the id `<code>:<openid>`; one that finds the id taken is stored as a repeat. A first click
+ * on a broadcast's link also adds the broadcast to the fan's `clickedBroadcasts`, which the
  * `clicked:<broadcast>` segment term reads.
+ *
+ * Clicks arriving together are written together (group commit: one insertMany, one bulk
+ * update), and the redirect does not wait for the write: the fan is on their way while the
+ * click is stored, so a link stays fast whatever the database is doing. A click still queued
+ * when the process dies is lost; that is the price of not holding a fan at a redirect.
  */
 import { Types, type Connection } from 'mongoose';
-import { isDuplicateKeyError } from '../db/model.js';
+import { insertOutcomes } from '../db/write-errors.js';
 import { getFanModel } from '../fans/fan-model.js';
-import { firstClickId, getLinkClickModel, type ClickVia } from './link-click-model.js';
+import { GroupCommit } from '../lib/group-commit.js';
+import type { Logger } from '../lib/logger.js';
+import { firstClickId, getLinkClickModel, type ClickVia, type LinkClick } from './link-click-model.js';
 
-export interface ClickProps {
-  connection: Connection;
+export interface Click {
   link: { code: string; broadcast?: number };
   /** The fan, when OAuth or a signed code identified them. */
   openId?: string;
@@ -19,34 +25,82 @@ export interface ClickProps {
   at: Date;
 }
 
-/** Records the click; resolves with whether it was the fan's first on this link (undefined when anonymous). */
-export async function recordClick(props: ClickProps): Promise<boolean | undefined> {
-  const clicks = getLinkClickModel(props.connection);
-  const { code, broadcast } = props.link;
+/** Clicks queued beyond this are dropped (and logged): a database outage must not grow memory without end. */
+const MAX_QUEUED = 20_000;
+const LOSS_LOG_INTERVAL_MS = 10_000;
+
+export class ClickRecorder {
+  private readonly batches: GroupCommit<Click, void>;
+  private lostSinceLog = 0;
+  private lastLossLog = 0;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly logger: Logger,
+  ) {
+    this.batches = new GroupCommit((clicks) => this.write(clicks), { maxBatch: 500 });
+  }
+
+  /** Queues `click` and returns at once; the write happens in the next batch. */
+  record(click: Click): void {
+    if (this.batches.pending >= MAX_QUEUED) {
+      this.lost('too many clicks waiting for the database');
+      return;
+    }
+    this.batches.add(click).catch((error: unknown) => this.lost((error as Error).message));
+  }
+
+  /** Counts lost clicks and logs them at most every few seconds: an outage must not flood the log. */
+  private lost(reason: string): void {
+    this.lostSinceLog += 1;
+    const now = Date.now();
+    if (now - this.lastLossLog >= LOSS_LOG_INTERVAL_MS) {
+      this.logger.error({ clicks: this.lostSinceLog, reason }, 'link clicks not recorded');
+      this.lostSinceLog = 0;
+      this.lastLossLog = now;
+    }
+  }
+
+  private async write(clicks: readonly Click[]): Promise<void[]> {
+    const model = getLinkClickModel(this.connection);
+    const docs = clicks.map(toDocument);
+    const outcomes = await insertOutcomes(docs.length, 'link click', () =>
+      model.collection.insertMany(docs as never[], { ordered: false }),
+    );
+    const failed = outcomes.find((outcome): outcome is Error => outcome instanceof Error);
+    if (failed) {
+      throw failed;
+    }
+    // Only a first click has a fixed id: a duplicate is that fan's repeat click on the link.
+    const taken = new Set(outcomes.flatMap((outcome, i) => (outcome === 'duplicate' ? [i] : [])));
+    const repeats = docs.filter((doc, i) => taken.has(i) && doc.first).map((doc) => ({ ...doc, _id: new Types.ObjectId(), first: false }));
+    if (repeats.length > 0) {
+      await model.collection.insertMany(repeats as never[], { ordered: false });
+    }
+    const firstOnBroadcast = clicks.filter((click, i) => docs[i]!.first && !taken.has(i) && click.link.broadcast);
+    if (firstOnBroadcast.length > 0) {
+      // The raw collection: the field belongs to the segment grammar's schema, not to this write.
+      await getFanModel(this.connection).collection.bulkWrite(
+        firstOnBroadcast.map((click) => ({
+          updateOne: { filter: { openId: click.openId }, update: { $addToSet: { clickedBroadcasts: click.link.broadcast } } },
+        })),
+        { ordered: false },
+      );
+    }
+    return clicks.map(() => undefined);
+  }
+}
+
+function toDocument(click: Click): LinkClick {
+  const { code, broadcast } = click.link;
   const base = {
     code,
-    at: props.at,
-    via: props.via,
+    at: click.at,
+    via: click.via,
     ...(broadcast ? { broadcast } : {}),
-    ...(props.reason ? { reason: props.reason } : {}),
+    ...(click.reason ? { reason: click.reason } : {}),
   };
-  if (!props.openId) {
-    await clicks.create({ _id: new Types.ObjectId(), ...base });
-    return undefined;
-  }
-  const identified = { ...base, openId: props.openId };
-  try {
-    await clicks.create({ _id: firstClickId(code, props.openId), ...identified, first: true });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) {
-      throw error;
-    }
-    await clicks.create({ _id: new Types.ObjectId(), ...identified, first: false });
-    return false;
-  }
-  if (broadcast) {
-    // The raw collection: the field belongs to the segment grammar's schema, not to this write.
-    await getFanModel(props.connection).collection.updateOne({ openId: props.openId }, { $addToSet: { clickedBroadcasts: broadcast } });
-  }
-  return true;
+  return click.openId
+    ? { _id: firstClickId(code, click.openId), ...base, openId: click.openId, first: true }
+    : { _id: new Types.ObjectId(), ...base };
 }
