@@ -8,7 +8,7 @@ import { safeKey, type Fan } from '../fans/fan-model.js';
 import { ownValue } from '../lib/own-value.js';
 import type { InboundMessage } from '../wechat/inbound.js';
 import type { TagAddition } from './merge-tags.js';
-import type { Condition, TagRule } from './rules.js';
+import { RULE_REGEX_FLAGS, type Condition, type TagRule } from './rules.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -75,8 +75,14 @@ export function matches(when: Condition, input: RuleInput): boolean {
 type Check = (when: Required<Condition>, input: RuleInput) => boolean;
 const regexCache = new Map<string, RegExp>();
 
+/**
+ * The part of a fan's text rules see. Texts may be 256 KB; a merchant's regex over all of it
+ * could backtrack for seconds even when it passed the load check (quadratic is allowed).
+ */
+export const RULE_TEXT_LIMIT = 2_000;
+
 const textOf = (message?: InboundMessage): string =>
-  message?.kind === 'text' ? message.content : message?.kind === 'voice' ? (message.recognition ?? '') : '';
+  (message?.kind === 'text' ? message.content : message?.kind === 'voice' ? (message.recognition ?? '') : '').slice(0, RULE_TEXT_LIMIT);
 const inRange = (value: number, range: { atLeast?: number; atMost?: number }): boolean =>
   (range.atLeast === undefined || value >= range.atLeast) && (range.atMost === undefined || value <= range.atMost);
 const sceneOf = (message?: InboundMessage): string | undefined =>
@@ -89,7 +95,7 @@ const CHECKS: Record<keyof Condition, Check> = {
     return text.length > 0 && w.keyword.some((word) => text.includes(word.toLowerCase()));
   },
   regex: (w, { message }) => {
-    const regex = regexCache.get(w.regex) ?? new RegExp(w.regex, 'iu');
+    const regex = regexCache.get(w.regex) ?? new RegExp(w.regex, RULE_REGEX_FLAGS);
     regexCache.set(w.regex, regex);
     const text = textOf(message);
     return text.length > 0 && regex.test(text);

@@ -1,12 +1,14 @@
 /**
  * Reads and validates templates/rules.yaml. Errors name the file, the rule (by id) and the
  * field, e.g. `rules.yaml: rule "vip-buyer" (rules[2]): when.count.withinDays must be ≤ 60`.
+ * `parseRules` checks the file's shape; loading also refuses catastrophic regexes (regex-safety.ts).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { parseYamlFile } from '../lib/yaml-file.js';
+import { refuseCatastrophicRegexes } from './regex-safety.js';
 import { ruleFileSchema, type RuleSet } from './rules.js';
 
 const WECHAT_TAG_NAME_MAX_BYTES = 30;
@@ -23,9 +25,16 @@ export function parseRules(text: string, file = 'rules.yaml'): RuleSet {
   return parsed.data;
 }
 
+/** Parses YAML text into a rule set and refuses catastrophic regexes; rejects with ValidationError. */
+export async function parseCheckedRules(text: string, file = 'rules.yaml'): Promise<RuleSet> {
+  const set = parseRules(text, file);
+  await refuseCatastrophicRegexes(set.rules, file);
+  return set;
+}
+
 /** Reads `rules.yaml` from the templates directory. */
 export async function loadRules(dir: string): Promise<RuleSet> {
-  return parseRules(await readFile(path.join(dir, 'rules.yaml'), 'utf8'), 'rules.yaml');
+  return parseCheckedRules(await readFile(path.join(dir, 'rules.yaml'), 'utf8'), 'rules.yaml');
 }
 
 function describeRuleIssue(data: unknown, error: z.ZodError): string {

@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 
+/** The flags rule regexes are compiled with (evaluate-rules.ts) and checked with (regex-safety.ts). */
+export const RULE_REGEX_FLAGS = 'iu';
+
 const oneOrMany = <T extends z.ZodType>(item: T, what = 'a non-empty text') =>
   z
     .union([item, z.array(item).min(1)], { error: `must be ${what} or a list of them` })
@@ -23,7 +26,7 @@ const validRegex = z
   .min(1)
   .refine((source) => {
     try {
-      new RegExp(source, 'iu');
+      new RegExp(source, RULE_REGEX_FLAGS);
       return true;
     } catch {
       return false;
