@@ -50,10 +50,16 @@ describe('loadConfig', () => {
     [{ WECHAT_API_BASE: 'nope' }, 'Invalid configuration: WECHAT_API_BASE must be an http(s) URL'],
     [{ FANHOOK_TIMEZONE: 'Mars/Olympus' }, 'Invalid configuration: FANHOOK_TIMEZONE is not a known IANA time zone: Mars/Olympus'],
     [{ ADMIN_OPENIDS: 'oGood,bad id' }, 'Invalid configuration: ADMIN_OPENIDS'],
+    [{ WECHAT_ACCEPT_PLAINTEXT: 'yes' }, 'Invalid configuration: WECHAT_ACCEPT_PLAINTEXT must be on or off'],
   ])('stops with one line naming the bad variable (%o)', (override, expected) => {
     const message = errorOf({ ...valid, ...override });
     expect(message.startsWith(expected)).toBe(true);
     expect(message).not.toContain('\n');
+  });
+
+  it('accepts plaintext callbacks beside an AES key only when WECHAT_ACCEPT_PLAINTEXT=on', () => {
+    expect(loadConfig(valid).wechat.acceptPlaintext).toBe(false);
+    expect(loadConfig({ ...valid, WECHAT_ACCEPT_PLAINTEXT: 'on' }).wechat.acceptPlaintext).toBe(true);
   });
 
   it('never puts the secret into the error message', () => {
