@@ -7,13 +7,22 @@
 export interface OpsMessage {
   /** Where to answer (a group or a private chat); changes at every login. */
   conversationId: string;
-  /** Group name, or the contact's remark/nickname for a private chat. */
+  /** For display: the conversation's remark, else its title or nickname. */
   conversationName: string;
+  /** The remark (备注) the logged-in account gave this group or contact; '' when none. */
+  conversationRemark: string;
   isGroup: boolean;
-  /** Who wrote it (display name in a group, remark/nickname in a private chat). */
+  /** The sender's id in this login session; '' when unknown. */
+  senderId: string;
+  /** For display: the sender's group display name, or the contact's remark/nickname. */
   senderName: string;
+  /**
+   * The remark the logged-in account gave the sender ('' when none, or shared with another
+   * contact): the only name that identifies a staff member, since others choose their own.
+   */
+  senderRemark: string;
   text: string;
-  /** Sent by the logged-in account itself (ignored). */
+  /** Sent by the logged-in account itself. */
   fromSelf: boolean;
 }
 
@@ -24,6 +33,6 @@ export interface OpsClient {
   stop(): Promise<void>;
   onMessage(handler: (message: OpsMessage) => void): void;
   send(conversationId: string, text: string): Promise<void>;
-  /** The conversation id of the group called `name`, when the client knows it. */
-  findGroup(name: string): string | undefined;
+  /** The conversation id of the group the logged-in account gave the remark `remark`, when known. */
+  findGroup(remark: string): string | undefined;
 }

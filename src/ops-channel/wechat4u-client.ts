@@ -68,9 +68,9 @@ export async function createWechat4uClient(options: Wechat4uClientOptions): Prom
     async send(conversationId, text) {
       await bot.sendMsg(text, conversationId);
     },
-    findGroup(name) {
-      return Object.values(bot.contacts).find((c) => c.UserName.startsWith('@@') && (c.RemarkName === name || c.NickName === name))
-        ?.UserName;
+    findGroup(remark) {
+      // The remark only: a group's title can be changed by any member.
+      return Object.values(bot.contacts).find((c) => c.UserName.startsWith('@@') && c.RemarkName?.trim() === remark)?.UserName;
     },
   };
 }

@@ -31,14 +31,58 @@ export class FakeOpsClient implements OpsClient {
     return this.groups[name];
   }
 
-  /** Someone writes `text` in a group. */
-  groupMessage(groupId: string, groupName: string, senderName: string, text: string): void {
-    this.handler?.({ conversationId: groupId, conversationName: groupName, isGroup: true, senderName, text, fromSelf: false });
+  /**
+   * Someone writes `text` in a group the ops account gave the remark `groupRemark` ('' = none).
+   * `sender.remark` is the remark the ops account gave the sender (default: their display name).
+   */
+  groupMessage(
+    groupId: string,
+    groupRemark: string,
+    senderName: string,
+    text: string,
+    sender: { remark?: string; id?: string; title?: string } = {},
+  ): void {
+    this.handler?.({
+      conversationId: groupId,
+      conversationName: groupRemark || (sender.title ?? '群聊'),
+      conversationRemark: groupRemark,
+      isGroup: true,
+      senderId: sender.id ?? `@${senderName}`,
+      senderName,
+      senderRemark: sender.remark ?? senderName,
+      text,
+      fromSelf: false,
+    });
   }
 
-  /** Someone writes `text` in a private chat with the ops account. */
-  privateMessage(conversationId: string, senderName: string, text: string): void {
-    this.handler?.({ conversationId, conversationName: senderName, isGroup: false, senderName, text, fromSelf: false });
+  /** The ops account itself writes `text` in a group. */
+  ownGroupMessage(groupId: string, text: string): void {
+    this.handler?.({
+      conversationId: groupId,
+      conversationName: '群聊',
+      conversationRemark: '',
+      isGroup: true,
+      senderId: '',
+      senderName: '',
+      senderRemark: '',
+      text,
+      fromSelf: true,
+    });
+  }
+
+  /** Someone writes `text` in a private chat with the ops account; `remark` is what the ops account calls them ('' = none). */
+  privateMessage(conversationId: string, senderName: string, text: string, remark = senderName): void {
+    this.handler?.({
+      conversationId,
+      conversationName: remark || senderName,
+      conversationRemark: remark,
+      isGroup: false,
+      senderId: conversationId,
+      senderName: remark || senderName,
+      senderRemark: remark,
+      text,
+      fromSelf: false,
+    });
   }
 
   /** Texts sent to one conversation. */

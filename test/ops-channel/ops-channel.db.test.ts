@@ -88,3 +88,69 @@ describe('the wechat4u ops channel (fake client)', () => {
     expect(client.textsTo(GROUP_ID).at(-1)).toBe(`#${shortId} 已被 店长老王 接入。`);
   });
 });
+
+describe('ops staff are who the ops account says they are (issue 12 item 9)', () => {
+  const OTHER_GROUP = '@@renamedgroup';
+
+  it('ignores a group that only took the ops group title, and answers a member without a remark that they are not recognised', async () => {
+    await app.fan('oFanTitle').sendText('人工');
+    const { shortId } = (await handoffOf('oFanTitle'))!;
+    // Someone made a group and called it 小满客服群: the title is theirs, the remark is not.
+    client.groupMessage(OTHER_GROUP, '', '小李', `/take ${shortId}`, { title: '小满客服群' });
+    await idle();
+    expect(client.textsTo(OTHER_GROUP)).toEqual([]);
+    // In the real ops group, a member who set their group name to 小李 but has no remark.
+    client.groupMessage(GROUP_ID, '小满客服群', '小李', `/take ${shortId}`, { remark: '', id: '@impostor' });
+    await idle();
+    expect(client.textsTo(GROUP_ID).at(-1)).toContain('请运维微信（登录 fanhook 的微信号）先给您设置备注名');
+    expect((await handoffOf('oFanTitle'))?.status).toBe('queued');
+  });
+
+  it('attributes /take, relay and /end to the remark, and keeps one staff member out of another’s chat', async () => {
+    await app.fan('oFanOwned').sendText('人工');
+    const { shortId } = (await handoffOf('oFanOwned'))!;
+    // The member shows as 路人 in the group; the ops account calls them 小周.
+    client.groupMessage(GROUP_ID, '小满客服群', '路人', `/take ${shortId}`, { remark: '小周' });
+    await idle();
+    expect(await handoffOf('oFanOwned')).toMatchObject({ status: 'held', staffOpenId: 'ops:小周' });
+    client.groupMessage(GROUP_ID, '小满客服群', '路人', `#${shortId} 您好，我是小周`, { remark: '小周' });
+    await idle();
+    expect(deliveredTo(app.fake, 'oFanOwned').at(-1)).toBe('您好，我是小周');
+
+    // Another staff member (remark 小李, display name 路人 too) can neither speak in nor end it.
+    client.groupMessage(GROUP_ID, '小满客服群', '路人', `#${shortId} 我来插一句`, { remark: '小李' });
+    client.groupMessage(GROUP_ID, '小满客服群', '路人', `/end ${shortId}`, { remark: '小李' });
+    await idle();
+    expect(deliveredTo(app.fake, 'oFanOwned')).not.toContain('我来插一句');
+    expect(client.textsTo(GROUP_ID).at(-1)).toBe(`您没有在接待 #${shortId}。`);
+    expect((await handoffOf('oFanOwned'))?.status).toBe('held');
+
+    client.groupMessage(GROUP_ID, '小满客服群', '路人', `/end ${shortId}`, { remark: '小周' });
+    await idle();
+    const closed = await handoffOf('oFanOwned');
+    expect(closed).toMatchObject({ status: 'closed', closedBy: 'ops:小周' });
+    expect(closed?.transcript.filter((line) => line.from === 'staff').map((line) => line.by)).toEqual(['ops:小周']);
+  });
+
+  it('refuses a private sender whose nickname is a staff name but who has no such remark', async () => {
+    await app.fan('oFanNick').sendText('人工');
+    const { shortId } = (await handoffOf('oFanNick'))!;
+    client.privateMessage('@nickboss', '店长老王', `/take ${shortId}`, '');
+    await idle();
+    expect(client.textsTo('@nickboss')).toEqual([]);
+    expect((await handoffOf('oFanNick'))?.status).toBe('queued');
+  });
+
+  it('makes a group the ops group when the ops account itself writes /运维群 there', async () => {
+    const BOUND = '@@boundgroup';
+    client.ownGroupMessage(BOUND, '/运维群');
+    await idle();
+    expect(client.textsTo(BOUND).at(-1)).toContain('已把本群设为运维群');
+    await app.fan('oFanBound').sendText('人工');
+    const { shortId } = (await handoffOf('oFanBound'))!;
+    expect(client.textsTo(BOUND).at(-1)).toContain(`新的人工请求 #${shortId}`);
+    client.groupMessage(BOUND, '', '阿芳', `/take ${shortId}`);
+    await idle();
+    expect(await handoffOf('oFanBound')).toMatchObject({ status: 'held', staffOpenId: 'ops:阿芳' });
+  });
+});

@@ -12,7 +12,8 @@ import { createWechat4uClient } from '../../src/ops-channel/wechat4u-client.js';
 class FakeWechat4uBot extends EventEmitter {
   static last: FakeWechat4uBot | undefined;
   contacts: Record<string, { UserName: string; NickName?: string; RemarkName?: string }> = {
-    '@@g': { UserName: '@@g', NickName: '小满客服群' },
+    '@@g': { UserName: '@@g', NickName: '小满客服群', RemarkName: '运维群' },
+    '@@t': { UserName: '@@t', NickName: '运维群' },
     '@u': { UserName: '@u', NickName: 'li', RemarkName: '小李' },
   };
   botData = { PROP: { uin: 42 } };
@@ -63,10 +64,12 @@ describe('the wechat4u client', () => {
     write.mockRestore();
     bot.emit('login');
     await vi.waitFor(async () => expect(JSON.parse(await readFile(stateFile, 'utf8'))).toEqual({ PROP: { uin: 42 } }));
-    bot.emit('message', { MsgType: 1, FromUserName: '@@g', Content: '小李:\n/queue' });
+    bot.emit('message', { MsgType: 1, FromUserName: '@@g', Content: '小李:\n/queue', OriginalContent: '@u:<br/>/queue' });
     bot.emit('message', { MsgType: 3, FromUserName: '@@g', Content: '' });
-    expect(seen).toEqual([expect.objectContaining({ isGroup: true, conversationName: '小满客服群', senderName: '小李', text: '/queue' })]);
-    expect(client.findGroup('小满客服群')).toBe('@@g');
+    expect(seen).toEqual([expect.objectContaining({ isGroup: true, conversationRemark: '运维群', senderRemark: '小李', text: '/queue' })]);
+    // By the remark the ops account gave the group; a group merely titled so does not count.
+    expect(client.findGroup('运维群')).toBe('@@g');
+    expect(client.findGroup('小满客服群')).toBeUndefined();
     await client.send('@@g', '收到');
     expect(bot.sent).toEqual([['@@g', '收到']]);
   });
