@@ -2,7 +2,8 @@
  * Command: what a broadcast brought back (SPEC.md §12), measured when asked — so an order
  * imported days after the push counts as soon as it is stored. The sent group is the fans
  * the batches delivered to; the holdout is the stored list; clicks come from `link_clicks`
- * and orders from `orders`, each by an aggregation on its index (orders: {openId, paidAt}).
+ * and orders from `orders`, each by one aggregation on its index (orders: {paidAt}), and are
+ * matched to the two groups in memory.
  */
 import type { Connection } from 'mongoose';
 import { getLinkClickModel } from '../links/link-click-model.js';
@@ -27,9 +28,6 @@ export interface BroadcastEffect {
 }
 
 const DAY_MS = 24 * 3_600_000;
-/** Openids per `$in` of the orders aggregation: each one is an index range scan on {openId, paidAt}. */
-const IDS_PER_QUERY = 1_000;
-const PARALLEL_QUERIES = 4;
 
 /** The fans a broadcast reached: customer-service messages delivered and mass recipients accepted by WeChat. */
 export function recipientsOf(batches: readonly BroadcastBatch[]): string[] {
@@ -59,11 +57,9 @@ export async function measureEffect(props: {
   const to = new Date(from.getTime() + props.attributionDays * DAY_MS);
   const sentFans = recipientsOf(props.batches);
   const holdoutFans = broadcast.holdout ? await readHoldout(connection, broadcast.number) : undefined;
-  const [sent, holdout, clicks] = await Promise.all([
-    ordersOf(connection, sentFans, from, to),
-    holdoutFans ? ordersOf(connection, holdoutFans, from, to) : Promise.resolve(undefined),
-    clicksOf(connection, broadcast.number, new Set(sentFans)),
-  ]);
+  const [buyers, clicks] = await Promise.all([buyersIn(connection, from, to), clicksOf(connection, broadcast.number, new Set(sentFans))]);
+  const sent = outcomeOf(sentFans, buyers);
+  const holdout = holdoutFans ? outcomeOf(holdoutFans, buyers) : undefined;
   return {
     window: { from, to, days: props.attributionDays, open: props.now < to },
     sent: { ...sent, clickers: clicks.clickers },
@@ -72,29 +68,25 @@ export async function measureEffect(props: {
   };
 }
 
-/** Buyers, orders and revenue among `openIds` for orders paid in [from, to). */
-async function ordersOf(connection: Connection, openIds: readonly string[], from: Date, to: Date): Promise<GroupOutcome> {
-  const orders = getOrderModel(connection);
+/** Orders and revenue per buyer for orders paid in [from, to), by one aggregation over the window. */
+async function buyersIn(connection: Connection, from: Date, to: Date): Promise<Map<string, { orders: number; revenueFen: number }>> {
+  const rows = await getOrderModel(connection).aggregate<{ _id: string | null; orders: number; revenueFen: number }>([
+    { $match: { paidAt: { $gte: from, $lt: to } } },
+    { $group: { _id: '$openId', orders: { $sum: 1 }, revenueFen: { $sum: '$amountFen' } } },
+  ]);
+  // Orders naming only a unionid have no openid yet: they join their fan when it appears.
+  return new Map(rows.flatMap((row) => (row._id === null ? [] : [[row._id, { orders: row.orders, revenueFen: row.revenueFen }] as const])));
+}
+
+/** Buyers, orders and revenue among `openIds`. */
+function outcomeOf(openIds: readonly string[], buyers: ReadonlyMap<string, { orders: number; revenueFen: number }>): GroupOutcome {
   const outcome: GroupOutcome = { fans: openIds.length, buyers: 0, orders: 0, revenueFen: 0 };
-  const chunks: string[][] = [];
-  for (let i = 0; i < openIds.length; i += IDS_PER_QUERY) {
-    chunks.push(openIds.slice(i, i + IDS_PER_QUERY));
-  }
-  for (let i = 0; i < chunks.length; i += PARALLEL_QUERIES) {
-    const parts = await Promise.all(
-      chunks
-        .slice(i, i + PARALLEL_QUERIES)
-        .map((chunk) =>
-          orders.aggregate<{ orders: number; revenueFen: number }>([
-            { $match: { openId: { $in: chunk }, paidAt: { $gte: from, $lt: to } } },
-            { $group: { _id: '$openId', orders: { $sum: 1 }, revenueFen: { $sum: '$amountFen' } } },
-          ]),
-        ),
-    );
-    for (const buyer of parts.flat()) {
+  for (const openId of openIds) {
+    const bought = buyers.get(openId);
+    if (bought) {
       outcome.buyers += 1;
-      outcome.orders += buyer.orders;
-      outcome.revenueFen += buyer.revenueFen;
+      outcome.orders += bought.orders;
+      outcome.revenueFen += bought.revenueFen;
     }
   }
   return outcome;
