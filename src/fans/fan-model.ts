@@ -115,7 +115,7 @@ export interface Fan {
   /** The open handoff (human chat), mirrored here so the pipeline needs no extra query; unset when none. */
   handoff?: FanHandoff;
   /** Mass pushes received in `month` (YYYY-MM in the configured time zone): at most 4. */
-  massPushes: { month?: string; count: number; lastAt?: Date; lastBatch?: string };
+  massPushes: { month?: string; count: number; lastAt?: Date; batches?: string[] };
   /** Set when personal data was purged after an unfollow (privacy retention). */
   purgedAt?: Date;
   /** Follows in total (the first one included); `refollowCount` is this minus one. */
@@ -133,8 +133,11 @@ export interface Fan {
   /** Names of the tags currently mirrored to WeChat user tags. */
   syncedTags: string[];
   purchases: PurchaseFacts;
-  /** Broadcast numbers whose tracked links the fan opened (`clicked:<id>`), added with $addToSet. */
-  clickedBroadcasts: number[];
+  /**
+   * Broadcast numbers whose tracked links the fan opened (`clicked:<id>`), added with $addToSet;
+   * absent until the first click, so only clickers are in its (partial) index.
+   */
+  clickedBroadcasts?: number[];
   createdAt?: Date;
   updatedAt?: Date;
 }
@@ -173,8 +176,13 @@ export const fanSchema = new Schema<Fan>(
     pendingQuestion: { type: { _id: false, key: String, askedAt: Date, attempts: Number } },
     unansweredStreak: { type: Number, default: 0 },
     handoff: { type: { _id: false, shortId: String, status: String, staffOpenId: String, mode: String } },
-    // lastBatch: the broadcast batch that last counted a push, so a resumed batch never counts twice.
-    massPushes: { month: { type: String }, count: { type: Number, default: 0 }, lastAt: { type: Date }, lastBatch: { type: String } },
+    // batches: the latest broadcast batches that counted a push, so a resumed batch never counts twice.
+    massPushes: {
+      month: { type: String },
+      count: { type: Number, default: 0 },
+      lastAt: { type: Date },
+      batches: { type: [String], default: undefined },
+    },
     purgedAt: { type: Date },
     followCount: { type: Number, default: 0 },
     daily: counter,
@@ -194,7 +202,7 @@ export const fanSchema = new Schema<Fan>(
       sizes: { type: [String], default: [] },
       rfm: { type: String },
     },
-    clickedBroadcasts: { type: [Number], default: [] },
+    clickedBroadcasts: { type: [Number], default: undefined },
   },
   { versionKey: false, timestamps: true, minimize: false },
 );
@@ -206,20 +214,32 @@ fanSchema.index({ source: 1 });
 fanSchema.index({ 'location.region': 1 });
 fanSchema.index({ subscribedAt: -1 });
 fanSchema.index({ activity: 1 });
-// Purchase and click terms of the grammar (src/orders/ keeps `purchases` up to date).
-fanSchema.index({ 'purchases.skus': 1 });
-fanSchema.index({ 'purchases.names': 1 });
+// `attr:KEY=VALUE`: attribute names are the merchant's (size, city, birthday…), so one wildcard
+// index covers every `attributes.<key>` path.
+fanSchema.index({ 'attributes.$**': 1 });
+// Purchase and click terms of the grammar (src/orders/ keeps `purchases` up to date). Only
+// buyers and clickers are in these indexes (partial), so the writes of every other fan — each
+// callback's — do not maintain them; the compiler adds `purchases.orders > 0` to every buyer
+// term, which is what lets the planner pick a partial index. The order count itself is a full
+// index: it also serves `never-ordered` and `orders<N`.
+const BUYERS = { partialFilterExpression: { 'purchases.orders': { $gt: 0 } } };
 fanSchema.index({ 'purchases.orders': 1 });
-fanSchema.index({ 'purchases.spentFen': 1 });
-fanSchema.index({ 'purchases.lastAt': 1 });
-fanSchema.index({ 'purchases.rfm': 1 });
-fanSchema.index({ clickedBroadcasts: 1 });
+fanSchema.index({ 'purchases.skus': 1 }, BUYERS);
+fanSchema.index({ 'purchases.names': 1 }, BUYERS);
+fanSchema.index({ 'purchases.spentFen': 1 }, BUYERS);
+fanSchema.index({ 'purchases.lastAt': 1 }, BUYERS);
+fanSchema.index({ 'purchases.rfm': 1 }, BUYERS);
+fanSchema.index({ clickedBroadcasts: 1 }, { partialFilterExpression: { clickedBroadcasts: { $exists: true } } });
 // Orders that name their buyer by unionid find the fan through it.
 fanSchema.index({ unionId: 1 }, { sparse: true });
 // The WeChat tag sync job scans for fans whose tags changed.
 fanSchema.index({ tagsDirty: 1 });
+// A by-tag broadcast reads who fanhook recorded as tagged on WeChat (broadcast/tag-mirror.ts).
+fanSchema.index({ syncedTags: 1 });
 // /stats and the quota exclusion read this month's pushed fans.
 fanSchema.index({ 'massPushes.month': 1, 'massPushes.count': 1 });
+// A refused broadcast batch gives its pushes back to the fans it counted.
+fanSchema.index({ 'massPushes.batches': 1 });
 // The privacy purge finds fans unfollowed long enough ago.
 fanSchema.index({ subscribed: 1, unsubscribedAt: 1 });
 

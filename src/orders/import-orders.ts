@@ -2,9 +2,11 @@
  * Command: stores a batch of order rows and brings the buyers' purchase facts up to date.
  * Shared by `POST /api/orders` and `npm run import-orders`. Rows go a thousand at a time:
  * check each row, read the stored orders with those ids (one `_id $in`), write only the new
- * and changed ones (one unordered bulkWrite of upserts), then recompute the facts of the fans
- * those orders name. A refused row never stops the good ones; an order whose fan is not
- * known yet is stored as it is and joined when the fan appears (join-orders.ts).
+ * and changed ones (one unordered bulkWrite of upserts). Then the facts of every fan those
+ * orders name are recomputed once: a fan with ten orders in the export is written once, not
+ * ten times (fan writes are the dear part; each maintains the fans collection's indexes).
+ * A refused row never stops the good ones; an order whose fan is not known yet is stored as
+ * it is and joined when the fan appears (join-orders.ts).
  */
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import { getFanModel } from '../fans/fan-model.js';
@@ -43,24 +45,35 @@ export interface ImportReport {
   refusedRows: RefusedRow[];
 }
 
-/** Imports `rows`; `onProgress` hears how many rows are done after each thousand. */
+/** The buyers named by the orders written, whose facts are recomputed at the end. */
+interface Buyers {
+  openIds: Set<string>;
+  unionIds: Set<string>;
+}
+
+/** Imports `rows`; `onProgress` hears how many rows are stored after each thousand. */
 export async function importOrders(
   deps: ImportOrdersDeps,
   rows: readonly OrderRow[],
   onProgress?: (done: number) => void,
 ): Promise<ImportReport> {
   const report: ImportReport = { accepted: 0, updated: 0, unchanged: 0, refused: 0, refusedRows: [] };
+  const buyers: Buyers = { openIds: new Set(), unionIds: new Set() };
   let done = 0;
   for (const chunk of chunksOf(rows, IDS_PER_LOOKUP)) {
-    await importChunk(deps, chunk, report);
+    await importChunk(deps, chunk, report, buyers);
     done += chunk.length;
     onProgress?.(done);
+  }
+  if (buyers.openIds.size + buyers.unionIds.size > 0) {
+    const [openIds, unionIds] = [[...buyers.openIds], [...buyers.unionIds]];
+    await recomputePurchases({ connection: deps.connection, tiers: deps.tiers(), now: deps.clock.now(), openIds, unionIds });
   }
   report.refused = report.refusedRows.length;
   return report;
 }
 
-async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], report: ImportReport): Promise<void> {
+async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], report: ImportReport, buyers: Buyers): Promise<void> {
   // The last row of an order id in the chunk wins, as it would when sent one after another.
   const pending = new Map<string, OrderContent>();
   for (const row of rows) {
@@ -84,7 +97,6 @@ async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], re
   const stored = await storedOrders(deps.connection, orders);
   const now = deps.clock.now();
   const writes: AnyBulkWriteOperation<Order>[] = [];
-  const buyers = { openIds: new Set<string>(), unionIds: new Set<string>() };
   for (const order of orders) {
     const before = stored.get(order._id);
     if (before && sameOrderContent(withoutReceivedAt(before), order)) {
@@ -106,13 +118,6 @@ async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], re
   }
   if (writes.length > 0) {
     await getOrderModel(deps.connection).bulkWrite(writes, { ordered: false });
-    await recomputePurchases({
-      connection: deps.connection,
-      tiers: deps.tiers(),
-      now,
-      openIds: [...buyers.openIds],
-      unionIds: [...buyers.unionIds],
-    });
   }
 }
 

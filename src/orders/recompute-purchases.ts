@@ -45,13 +45,18 @@ export async function recomputePurchases(props: RecomputePurchasesProps): Promis
   const buyers = [...new Set(props.openIds)].map((openId) => ({ openId }) as { openId?: string; unionId?: string });
   buyers.push(...[...new Set(props.unionIds ?? [])].map((unionId) => ({ unionId })));
   let written = 0;
-  for (const chunk of chunksOf(buyers, IDS_PER_LOOKUP)) {
-    const fans = await findFans(props.connection, chunk);
-    if (fans.length > 0) {
-      await claimUnionOrders(props.connection, fans);
-      written += await writeFacts(props, fans, await groupOrders(props.connection, fans));
+  const chunks = chunksOf(buyers, IDS_PER_LOOKUP);
+  // Two chunks in flight: one chunk's aggregation overlaps the other's fan writes.
+  const work = async (): Promise<void> => {
+    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+      const fans = await findFans(props.connection, chunk);
+      if (fans.length > 0) {
+        await claimUnionOrders(props.connection, fans);
+        written += await writeFacts(props, fans, await groupOrders(props.connection, fans));
+      }
     }
-  }
+  };
+  await Promise.all([work(), work()]);
   return written;
 }
 

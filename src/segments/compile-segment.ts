@@ -57,16 +57,15 @@ function compileNode(node: SegmentNode, now: number): SegmentFilter | null {
       return compileRecency(node, now);
     case 'bought':
       // A SKU or an item name: two equalities, each on its own multikey index.
-      return { $or: [{ 'purchases.skus': { $eq: node.value } }, { 'purchases.names': { $eq: node.value } }] };
+      return { $or: [buyer({ 'purchases.skus': { $eq: node.value } }), buyer({ 'purchases.names': { $eq: node.value } })] };
     case 'orders':
-      return { 'purchases.orders': { [AMOUNT_OPERATORS[node.op]]: node.count } };
+      return orNeverOrdered(node.op, node.count, { 'purchases.orders': { [AMOUNT_OPERATORS[node.op]]: node.count } });
     case 'spent':
-      return { 'purchases.spentFen': { [AMOUNT_OPERATORS[node.op]]: node.fen } };
+      return orNeverOrdered(node.op, node.fen, buyer({ 'purchases.spentFen': { [AMOUNT_OPERATORS[node.op]]: node.fen } }));
     case 'never-ordered':
-      // Fans from before purchase facts existed have no `purchases` at all: NOT (orders > 0) counts them.
-      return { $nor: [{ 'purchases.orders': { $gt: 0 } }] };
+      return NEVER_ORDERED;
     case 'rfm':
-      return { 'purchases.rfm': { $eq: node.tier } };
+      return buyer({ 'purchases.rfm': { $eq: node.tier } });
     case 'clicked':
       return { clickedBroadcasts: { $eq: node.broadcast } };
     case 'not': {
@@ -87,10 +86,36 @@ function compileNode(node: SegmentNode, now: number): SegmentFilter | null {
 
 function compileRecency(node: Extract<SegmentNode, { type: 'recency' }>, now: number): SegmentFilter {
   const cutoff = new Date(now - node.hours * HOUR_MS);
-  const field = node.metric === 'followed' ? 'subscribedAt' : node.metric === 'ordered' ? 'purchases.lastAt' : 'lastSeenAt';
   // active<7d and idle<7d both mean "seen within 7 days"; '>' means "not since then".
-  const within = node.op === '<';
-  return { [field]: within ? { $gt: cutoff } : { $lt: cutoff } };
+  const condition = node.op === '<' ? { $gt: cutoff } : { $lt: cutoff };
+  if (node.metric === 'ordered') {
+    return buyer({ 'purchases.lastAt': condition });
+  }
+  return { [node.metric === 'followed' ? 'subscribedAt' : 'lastSeenAt']: condition };
+}
+
+/** Fans with no order; those stored before purchase facts existed have no `purchases` at all and count too. */
+const NEVER_ORDERED: SegmentFilter = { $nor: [{ 'purchases.orders': { $gt: 0 } }] };
+
+/**
+ * A condition on a buyer's facts, with `purchases.orders > 0` beside it: true of every fan
+ * the condition can match, and what lets the planner use the partial (buyers-only) index.
+ */
+function buyer(condition: SegmentFilter): SegmentFilter {
+  return { 'purchases.orders': { $gt: 0 }, ...condition };
+}
+
+const ZERO_SATISFIES: Record<AmountOp, (amount: number) => boolean> = {
+  '>': (amount) => 0 > amount,
+  '>=': (amount) => 0 >= amount,
+  '<': (amount) => 0 < amount,
+  '<=': (amount) => 0 <= amount,
+  '=': (amount) => amount === 0,
+};
+
+/** A comparison that 0 satisfies (`orders<2`, `spent<100`) also holds for every fan who never ordered. */
+function orNeverOrdered(op: AmountOp, amount: number, condition: SegmentFilter): SegmentFilter {
+  return ZERO_SATISFIES[op](amount) ? { $or: [condition, NEVER_ORDERED] } : condition;
 }
 
 /** Escapes every regex metacharacter so user text matches literally. */

@@ -79,22 +79,39 @@ describe('purchase and click terms', () => {
     expect(error.message).toContain(message);
   });
 
-  it('compiles each term to a comparison on one indexed purchase field', () => {
-    expect(conditionOf('bought:外套')).toEqual({ $or: [{ 'purchases.skus': { $eq: '外套' } }, { 'purchases.names': { $eq: '外套' } }] });
+  it('compiles each term to a comparison on one indexed purchase field, buyer terms guarded for the partial indexes', () => {
+    const buyer = { 'purchases.orders': { $gt: 0 } };
+    const never = { $nor: [buyer] };
+    expect(conditionOf('bought:外套')).toEqual({
+      $or: [
+        { ...buyer, 'purchases.skus': { $eq: '外套' } },
+        { ...buyer, 'purchases.names': { $eq: '外套' } },
+      ],
+    });
     expect(conditionOf('orders>=2')).toEqual({ 'purchases.orders': { $gte: 2 } });
-    expect(conditionOf('orders<=1')).toEqual({ 'purchases.orders': { $lte: 1 } });
-    expect(conditionOf('spent>500')).toEqual({ 'purchases.spentFen': { $gt: 50_000 } });
-    expect(conditionOf('spent=0')).toEqual({ 'purchases.spentFen': { $eq: 0 } });
-    expect(conditionOf('ordered<30d')).toEqual({ 'purchases.lastAt': { $gt: new Date(NOW.getTime() - 30 * DAY) } });
-    expect(conditionOf('ordered>90d')).toEqual({ 'purchases.lastAt': { $lt: new Date(NOW.getTime() - 90 * DAY) } });
-    expect(conditionOf('never-ordered')).toEqual({ $nor: [{ 'purchases.orders': { $gt: 0 } }] });
-    expect(conditionOf('rfm:vip')).toEqual({ 'purchases.rfm': { $eq: 'vip' } });
+    expect(conditionOf('spent>500')).toEqual({ ...buyer, 'purchases.spentFen': { $gt: 50_000 } });
+    expect(conditionOf('ordered<30d')).toEqual({ ...buyer, 'purchases.lastAt': { $gt: new Date(NOW.getTime() - 30 * DAY) } });
+    expect(conditionOf('ordered>90d')).toEqual({ ...buyer, 'purchases.lastAt': { $lt: new Date(NOW.getTime() - 90 * DAY) } });
+    expect(conditionOf('never-ordered')).toEqual(never);
+    expect(conditionOf('rfm:vip')).toEqual({ ...buyer, 'purchases.rfm': { $eq: 'vip' } });
     expect(conditionOf('clicked:12')).toEqual({ clickedBroadcasts: { $eq: 12 } });
+  });
+
+  it('counts fans who never ordered in a comparison that zero satisfies', () => {
+    const never = { $nor: [{ 'purchases.orders': { $gt: 0 } }] };
+    expect(conditionOf('orders<2')).toEqual({ $or: [{ 'purchases.orders': { $lt: 2 } }, never] });
+    expect(conditionOf('orders<=1')).toEqual({ $or: [{ 'purchases.orders': { $lte: 1 } }, never] });
+    expect(conditionOf('spent=0')).toEqual({ $or: [{ 'purchases.orders': { $gt: 0 }, 'purchases.spentFen': { $eq: 0 } }, never] });
+    expect(conditionOf('spent<100')).toEqual({ $or: [{ 'purchases.orders': { $gt: 0 }, 'purchases.spentFen': { $lt: 10_000 } }, never] });
+    expect(conditionOf('orders>=1')).toEqual({ 'purchases.orders': { $gte: 1 } });
   });
 
   it('keeps operator-like item names as plain values', () => {
     expect(conditionOf('bought:"$where"')).toEqual({
-      $or: [{ 'purchases.skus': { $eq: '$where' } }, { 'purchases.names': { $eq: '$where' } }],
+      $or: [
+        { 'purchases.orders': { $gt: 0 }, 'purchases.skus': { $eq: '$where' } },
+        { 'purchases.orders': { $gt: 0 }, 'purchases.names': { $eq: '$where' } },
+      ],
     });
   });
 });

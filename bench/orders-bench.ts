@@ -1,0 +1,111 @@
+/**
+ * The orders section: seeds fans, then imports a shop's order export through `importOrders`
+ * (the command behind both `POST /api/orders` and `npm run import-orders`: row checks, the
+ * bulkWrite of the orders, the purchase-facts aggregation and the fans' bulkWrite), first as
+ * new orders, then the same export again (all unchanged), then as NDJSON text through the
+ * body reader. Target: ≥ 5,000 orders/s (issue 13).
+ *
+ * Run alone: `npx tsx bench/orders-bench.ts --mongodb-uri=mongodb://127.0.0.1:27017/ [--quick]`.
+ */
+import { fileURLToPath } from 'node:url';
+import mongoose from 'mongoose';
+import { withDatabase } from '../src/db/with-database.js';
+import { getFanModel } from '../src/fans/fan-model.js';
+import { importOrders, type ImportOrdersDeps, type ImportReport } from '../src/orders/import-orders.js';
+import { getOrderModel } from '../src/orders/order-model.js';
+import { readOrderRows } from '../src/orders/read-order-rows.js';
+import { RfmRegistry } from '../src/orders/rfm-registry.js';
+import { systemClock } from '../src/lib/clock.js';
+import { seedFans } from './seed-fans.js';
+import { check, fmt } from './table.js';
+
+export interface OrdersBenchOptions {
+  /** Server URI without a database (from startLocalDatabase). */
+  serverUri: string;
+  quick: boolean;
+  log: (line: string) => void;
+}
+
+const TARGET_PER_SECOND = 5_000;
+const NAMES = ['外套', 'T恤', '长裤', '连衣裙', '毛衣', '围巾'];
+const SIZES = ['S', 'M', 'L', 'XL'];
+
+/** `count` orders over `fans` buyers (a tenth for buyers fanhook does not know yet), 1–3 items each. */
+function exportOf(count: number, fans: number, now: number): unknown[] {
+  const rows: unknown[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const buyer = i % 10 === 9 ? `oBenchUnknown${String(i).padStart(7, '0')}` : `o_seed_${i % fans}`;
+    const items = Array.from({ length: 1 + (i % 3) }, (_, k) => {
+      const name = NAMES[(i + k) % NAMES.length]!;
+      return { sku: `${name}-${(i + k) % 40}`, name, qty: 1 + (k % 2), size: SIZES[(i + k) % SIZES.length]! };
+    });
+    rows.push({
+      orderId: `BENCH-${i}`,
+      openId: buyer,
+      amountFen: 9_900 + (i % 50) * 1_000,
+      paidAt: new Date(now - (i % 365) * 86_400_000).toISOString(),
+      items,
+    });
+  }
+  return rows;
+}
+
+async function timed(run: () => Promise<ImportReport>): Promise<{ ms: number; report: ImportReport }> {
+  const started = performance.now();
+  const report = await run();
+  return { ms: performance.now() - started, report };
+}
+
+export async function runOrdersBench(options: OrdersBenchOptions): Promise<string[]> {
+  const orders = options.quick ? 20_000 : 100_000;
+  const fans = orders / 4;
+  const connection = await mongoose.createConnection(withDatabase(options.serverUri, 'fanhook_bench_orders')).asPromise();
+  try {
+    await connection.dropDatabase();
+    await Promise.all([getFanModel(connection).init(), getOrderModel(connection).init()]);
+    options.log(`orders: seeding ${fmt(fans)} fans …`);
+    await seedFans(connection, fans, new Date());
+    const rfm = await RfmRegistry.load(fileURLToPath(new URL('../templates', import.meta.url)));
+    const deps: ImportOrdersDeps = { connection, clock: systemClock, timezone: 'Asia/Shanghai', tiers: () => rfm.tiers };
+    const rows = exportOf(orders, fans, Date.now());
+    const asRows = rows.map((raw, index) => ({ index, raw }));
+    const ndjson = rows.map((row) => JSON.stringify(row)).join('\n');
+    options.log(`orders: importing ${fmt(orders)} new orders …`);
+    const fresh = await timed(() => importOrders(deps, asRows));
+    options.log('orders: the same export again …');
+    const again = await timed(() => importOrders(deps, asRows));
+    await connection.collection('orders').deleteMany({});
+    options.log('orders: as NDJSON text …');
+    const text = await timed(() => importOrders(deps, readOrderRows(ndjson)));
+    const perSecond = (ms: number): number => Math.round(orders / (ms / 1000));
+    const line = (label: string, result: { ms: number; report: ImportReport }, target: boolean) =>
+      `| ${label} | ${fmt(orders)} | ${(result.ms / 1000).toFixed(2)} s | ${fmt(perSecond(result.ms))} | ${result.report.accepted} accepted, ${result.report.unchanged} unchanged, ${result.report.refused} refused | ${target ? `≥ ${fmt(TARGET_PER_SECOND)}/s: ${check(perSecond(result.ms) >= TARGET_PER_SECOND)}` : ''} |`;
+    return [
+      `orders import (\`importOrders\`, batches of 1,000, ${fmt(fans)} known fans, a tenth of the orders for unknown fans)`,
+      '',
+      '| upload | orders | time | orders/s | result | target |',
+      '|---|---:|---:|---:|---|---|',
+      line('new orders (rows as parsed JSON)', fresh, true),
+      line('the same export again (all unchanged)', again, false),
+      line('new orders as NDJSON text (body reader included)', text, true),
+    ];
+  } finally {
+    await connection.dropDatabase().catch(() => undefined);
+    await connection.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const uri = process.argv.find((arg) => arg.startsWith('--mongodb-uri='))?.slice('--mongodb-uri='.length);
+  if (!uri) {
+    process.stderr.write('usage: npx tsx bench/orders-bench.ts --mongodb-uri=URI [--quick]\n');
+    process.exit(64);
+  }
+  runOrdersBench({ serverUri: uri, quick: process.argv.includes('--quick'), log: (l) => process.stderr.write(`${l}\n`) }).then(
+    (lines) => process.stdout.write(`${lines.join('\n')}\n`),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
