@@ -132,6 +132,31 @@ export function queueLine(handoff: Handoff, now: Date): string {
   return `#${handoff.shortId} 粉丝 ${handoff.openId} — ${REASONS[handoff.reason]}，已等 ${minutesSince(handoff.createdAt, now)} 分钟`;
 }
 
+/**
+ * One /queue line for a chat at WeChat's own customer service: since when, and whether an agent
+ * has it (then it is theirs) or nobody picked it up yet (then staff can /take it back).
+ */
+export function nativeLine(handoff: Handoff, now: Date, timezone: string): string {
+  const since = `自 ${clockTime(handoff.createdAt, timezone)} 起（${minutesSince(handoff.createdAt, now)} 分钟）`;
+  const where =
+    handoff.status === 'held' && handoff.kfAccount ? `微信客服 ${handoff.kfAccount} 接待中` : '已转微信客服，尚无客服接入，可 /take 接回';
+  return `#${handoff.shortId} 粉丝 ${handoff.openId} — ${where}，${since}`;
+}
+
+/** "11-23 11:05" in the shop's time zone. */
+function clockTime(at: Date, timezone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}
+
 /** What the staff member sees after a successful /take: the conversation so far. */
 export function takenCard(handoff: Handoff): string {
   const history = [...handoff.lastMessages.map((m) => m.text), ...handoff.transcript.filter((t) => t.from === 'fan').map((t) => t.text)];

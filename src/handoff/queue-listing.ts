@@ -1,17 +1,27 @@
 /**
- * The text of /queue for one staff member — chats waiting, the ones they hold, and the fan
- * messages that could not reach them (their own allowance ran out) since they last looked.
+ * The text of /queue for one staff member — chats waiting, the ones they hold, the fan
+ * messages that could not reach them (their own allowance ran out) since they last looked,
+ * and the chats that went to WeChat's own customer service (no staff was reachable, or native
+ * mode): they are open handoffs too, so /queue shows where they went and since when, and which
+ * of them a staff member can `/take` back.
  */
-import { queueLine } from './describe.js';
+import { nativeLine, queueLine } from './describe.js';
 import type { HandoffDeps } from './handoff-deps.js';
 import { getHandoffModel, undeliveredFanLines, type Handoff } from './handoff-model.js';
 
-/** The waiting queue (oldest first) and the staff member's own chats. */
+const LISTED = 20;
+
+/** The waiting queue (oldest first), the staff member's own chats and the native ones. */
 export async function queueListing(deps: HandoffDeps, staffOpenId: string): Promise<string> {
   const handoffs = getHandoffModel(deps.connection);
-  const [queued, mine] = await Promise.all([
-    handoffs.find({ status: 'queued', mode: 'staff' }).sort({ createdAt: 1 }).limit(20).lean<Handoff[]>(),
+  const [queued, mine, native] = await Promise.all([
+    handoffs.find({ status: 'queued', mode: 'staff' }).sort({ createdAt: 1 }).limit(LISTED).lean<Handoff[]>(),
     handoffs.find({ staffOpenId, status: 'held' }).sort({ takenAt: 1 }).lean<Handoff[]>(),
+    handoffs
+      .find({ status: { $in: ['queued', 'held'] }, mode: 'native' })
+      .sort({ createdAt: 1 })
+      .limit(LISTED)
+      .lean<Handoff[]>(),
   ]);
   const now = deps.clock.now();
   const lines: string[] = [];
@@ -20,8 +30,12 @@ export async function queueListing(deps: HandoffDeps, staffOpenId: string): Prom
     lines.push(`您正在接待（${mine.length}）：`, ...mine.map((h) => queueLine(h, now)));
     lines.push(...(await missedLines(deps, mine)));
   }
-  if (queued.length > 0) {
-    lines.push(`发送 /take 编号（接入）接待，例如 /take ${queued[0]!.shortId}`);
+  if (native.length > 0) {
+    lines.push(`已转微信客服（${native.length}）：`, ...native.map((h) => nativeLine(h, now, deps.timezone)));
+  }
+  const takeable = queued[0] ?? native.find((h) => h.status === 'queued');
+  if (takeable) {
+    lines.push(`发送 /take 编号（接入）接待，例如 /take ${takeable.shortId}`);
   }
   return lines.join('\n');
 }

@@ -1,7 +1,9 @@
 /**
  * Command: gives a queued chat to one staff member. The claim is a unique insert
  * (`claimOnce`), so when two staff take the same id at once, on any number of instances,
- * exactly one wins and the other is told who has it.
+ * exactly one wins and the other is told who has it. A chat that went to WeChat's own
+ * customer service and no agent picked up (queued, native) is taken back the same way: it
+ * becomes a staff chat, and the fan's messages, which still arrive here, go to the staff member.
  */
 import { getFanModel } from '../fans/fan-model.js';
 import { claimOrTakeOver } from './claim-once.js';
@@ -20,7 +22,7 @@ export interface TakeHandoffProps {
 export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): Promise<string> {
   const now = deps.clock.now();
   const handoffs = getHandoffModel(deps.connection);
-  const queued = await handoffs.findOne({ shortId: props.shortId, status: 'queued', mode: 'staff' }).lean<Handoff>();
+  const queued = await handoffs.findOne({ shortId: props.shortId, status: 'queued' }).lean<Handoff>();
   if (!queued) {
     return whyNotTaken(deps, props);
   }
@@ -37,6 +39,7 @@ export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): P
       {
         $set: {
           status: 'held',
+          mode: 'staff',
           staffOpenId: props.staffOpenId,
           staffChannel: props.channel,
           takenAt: now,
@@ -44,7 +47,16 @@ export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): P
           // What the fan wrote while queued is in the taken card, so /queue must not call it missed.
           missedShown: undeliveredFanLines(queued).length,
         },
-        $push: { transcript: { at: now, from: 'system', kind: 'take', text: 'taken', by: props.staffOpenId, delivered: true } },
+        $push: {
+          transcript: {
+            at: now,
+            from: 'system',
+            kind: 'take',
+            text: queued.mode === 'native' ? 'taken back from WeChat customer service' : 'taken',
+            by: props.staffOpenId,
+            delivered: true,
+          },
+        },
       },
       { returnDocument: 'after' },
     )
@@ -55,9 +67,9 @@ export async function takeHandoff(deps: HandoffDeps, props: TakeHandoffProps): P
   }
   await getFanModel(deps.connection).updateOne(
     { openId: taken.openId, 'handoff.shortId': taken.shortId },
-    { $set: { 'handoff.status': 'held', 'handoff.staffOpenId': props.staffOpenId } },
+    { $set: { 'handoff.status': 'held', 'handoff.mode': 'staff', 'handoff.staffOpenId': props.staffOpenId } },
   );
-  deps.logger.info({ shortId: taken.shortId, staffOpenId: props.staffOpenId }, 'handoff taken');
+  deps.logger.info({ shortId: taken.shortId, staffOpenId: props.staffOpenId, from: queued.mode }, 'handoff taken');
   const greeting = deps.settings.notice('taken', { shopName: deps.shopName(), shortId: taken.shortId });
   const delivery = await sendToFan(deps, taken.openId, [{ type: 'text', content: greeting }]);
   const card = takenCard(taken);
@@ -73,7 +85,8 @@ async function whyNotTaken(deps: HandoffDeps, props: TakeHandoffProps): Promise<
     return `#${props.shortId} 已经结束了。`;
   }
   if (current.mode === 'native') {
-    return `#${props.shortId} 已转给微信客服系统，请在微信客服工具里接待。`;
+    // An agent of WeChat's customer service holds it: WeChat sends the fan's messages to them.
+    return `#${props.shortId} 正由微信客服 ${current.kfAccount ?? ''} 接待中，请在微信客服工具里接待或结束会话。`;
   }
   if (current.staffOpenId === props.staffOpenId) {
     return `#${props.shortId} 已经由您接待中。`;
