@@ -168,12 +168,24 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   // Reads `agenda` only when a command runs, after it is created below.
   const broadcastScheduler = createBroadcastScheduler(() => agenda, config.timezone);
   const reloadables = [
-    { label: '回复模板与资料问题（replies.yaml、questions.yaml）', reload: () => templates.reload() },
+    { label: '回复模板、资料问题与菜单回复（replies.yaml、questions.yaml、menus.yaml）', reload: () => templates.reload() },
     { label: '标签规则（rules.yaml）', reload: () => rules.reload() },
     { label: '转人工设置（handoff.yaml）', reload: () => handoff.settings.reload() },
     { label: '客户分层（rfm.yaml）', reload: () => rfm.reload() },
   ];
-  const commands = createCommands({ connection, roles, clock, logger, handoff, broadcast, broadcastScheduler, reloadables, rfm });
+  const commands = createCommands({
+    connection,
+    roles,
+    clock,
+    logger,
+    handoff,
+    broadcast,
+    broadcastScheduler,
+    reloadables,
+    rfm,
+    templates,
+    mpBase: config.wechat.mpBase,
+  });
   const bot = createBot({ connection, templates, rules, roles, commands, handoff, broadcast, rfm, ...(links ? { links } : {}) });
   const crypto = config.wechat.aesKey
     ? new WechatCrypto({ appId: config.wechat.appId, aesKey: config.wechat.aesKey, previousAesKey: config.wechat.previousAesKey })

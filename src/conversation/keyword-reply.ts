@@ -42,11 +42,15 @@ export function keywordReply(deps: KeywordReplyDeps): Middleware<Ctx> {
   };
 }
 
-/** The reply template for this text or menu click, if the merchant wrote one. */
-export function findReply(replies: ReplyTemplates, ctx: WechatContext): { template: string; by: 'keyword' | 'menu' } | undefined {
+/** The reply template for this text or menu click (`clickReplies`, from menus.yaml), if the merchant wrote one. */
+export function findReply(
+  replies: ReplyTemplates,
+  ctx: WechatContext,
+  clickReplies: ReadonlyMap<string, string> = new Map(),
+): { template: string; by: 'keyword' | 'menu' } | undefined {
   const message = ctx.message;
   if (message.kind === 'menu_click') {
-    const template = replies.menus.get(message.eventKey);
+    const template = clickReplies.get(message.eventKey);
     return template ? { template, by: 'menu' } : undefined;
   }
   if (message.kind !== 'text') {

@@ -31,7 +31,7 @@ export const repliesSchema = z
         }),
       )
       .default([]),
-    /** Menu click replies by menu key. */
+    /** Click replies by menu key — read only where there is no menus.yaml (template-registry.ts). */
     menus: textsByKey.default(new Map()),
   })
   .passthrough();

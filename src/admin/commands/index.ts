@@ -30,6 +30,9 @@ import { segmentCommand } from './segment.js';
 import { statsCommand } from './stats.js';
 import { tagCommand } from './tag.js';
 import { tagsCommand } from './tags.js';
+import type { TemplateRegistry } from '../../conversation/template-registry.js';
+import { menuCommand } from './menu.js';
+import { channelsCommand, qrCommand } from './qr.js';
 import { reloadCommand, type Reloadable } from './reload.js';
 
 export interface CommandDeps {
@@ -44,6 +47,10 @@ export interface CommandDeps {
   reloadables: readonly Reloadable[];
   /** RFM tiers: their names on the fan card, and the tiers segment expressions may name. */
   rfm: RfmRegistry;
+  /** Replies, questions and menus.yaml (/menu publish reloads them together). */
+  templates: TemplateRegistry;
+  /** Base URL of showqrcode (WECHAT_MP_BASE), for /qr. */
+  mpBase: string;
 }
 
 export function createCommands(deps: CommandDeps): CommandDefinition[] {
@@ -65,6 +72,21 @@ export function createCommands(deps: CommandDeps): CommandDefinition[] {
     reportCommand(broadcast),
     grantCommand(deps.roles),
     revokeCommand(deps.roles),
+    menuCommand({
+      connection: deps.connection,
+      api: broadcast.api,
+      syncedTags: broadcast.syncedTags,
+      templates: deps.templates,
+      templatesDir: broadcast.templatesDir,
+    }),
+    qrCommand({
+      connection: deps.connection,
+      api: broadcast.api,
+      customerService: broadcast.customerService,
+      clock: deps.clock,
+      mpBase: deps.mpBase,
+    }),
+    channelsCommand({ connection: deps.connection, clock: deps.clock }),
   );
   commands.push(reloadCommand(deps.reloadables));
   return commands;
