@@ -2,13 +2,13 @@
  * The audience of a broadcast in the database: the compiled segment filter (or a product
  * series' own filter), quick counts for `/segment`, and the fan records the planner needs.
  */
-import type { Connection, Types } from 'mongoose';
+import type { Connection } from 'mongoose';
 import { MESSAGE_ALLOWANCE, MESSAGE_WINDOW_MS } from '../customer-service/send-customer-message.js';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
 import { compileSegment, type SegmentFilter } from '../segments/compile-segment.js';
 import { parseSegment } from '../segments/parse-segment.js';
 import type { AudienceNumbers, Broadcast } from './broadcast-model.js';
-import { canUseCustomerService, isQuotaBlocked, MASS_BATCH_MIN, type PlanFan } from './plan-delivery.js';
+import { MASS_BATCH_MIN } from './plan-delivery.js';
 
 /** Quota rules fanhook applies on top of WeChat's (SPEC.md §7). */
 export interface PushLimits {
@@ -22,10 +22,7 @@ export interface PushLimits {
 
 /** The fields planning and per-fan templates read. */
 export const AUDIENCE_PROJECTION = { openId: 1, csWindow: 1, massPushes: 1, attributes: 1, source: 1, location: 1, tags: 1 } as const;
-export type AudienceFan = { _id: Types.ObjectId } & Pick<
-  Fan,
-  'openId' | 'csWindow' | 'massPushes' | 'attributes' | 'source' | 'location' | 'tags'
->;
+export type AudienceFan = Pick<Fan, 'openId' | 'csWindow' | 'massPushes' | 'attributes' | 'source' | 'location' | 'tags'>;
 
 /** The Mongo filter of a broadcast's audience at `now` (always subscribed fans only). */
 export function audienceFilterOf(broadcast: Pick<Broadcast, 'expr' | 'system'>, now: Date): SegmentFilter {
@@ -40,15 +37,16 @@ export function audienceFilterOf(broadcast: Pick<Broadcast, 'expr' | 'system'>, 
   return compileSegment(parseSegment(broadcast.expr), now);
 }
 
-/** Fans inside their 48-hour window with more allowance left than the reserve. */
+/** Fans inside their 48-hour window with more allowance left than the reserve (canUseCustomerService). */
 export function customerServiceCondition(now: Date, limits: PushLimits): SegmentFilter {
   return {
     'csWindow.messageAt': { $gt: new Date(now.getTime() - MESSAGE_WINDOW_MS) },
-    'csWindow.messageUsed': { $lt: MESSAGE_ALLOWANCE - limits.csReserve },
+    // `$not $gte` also matches a window with no count yet, as the planner's `?? 0` does.
+    'csWindow.messageUsed': { $not: { $gte: MESSAGE_ALLOWANCE - limits.csReserve } },
   };
 }
 
-/** Fans at the monthly limit in `month`, or pushed within the minimum gap. */
+/** Fans at the monthly limit in `month`, or pushed within the minimum gap (isQuotaBlocked). */
 export function quotaBlockedCondition(now: Date, month: string, limits: PushLimits): SegmentFilter {
   const atLimit = { 'massPushes.month': month, 'massPushes.count': { $gte: limits.monthly } };
   if (limits.minGapMs <= 0) {
@@ -57,15 +55,16 @@ export function quotaBlockedCondition(now: Date, month: string, limits: PushLimi
   return { $or: [atLimit, { 'massPushes.lastAt': { $gt: new Date(now.getTime() - limits.minGapMs) } }] };
 }
 
+type SampleFan = Pick<Fan, 'openId' | 'lastSeenAt' | 'tags' | 'source'>;
+
 export interface SegmentCount extends AudienceNumbers {
-  samples: Pick<Fan, 'openId' | 'lastSeenAt' | 'tags' | 'source'>[];
+  samples: SampleFan[];
 }
 
 /**
- * Counts for `/segment` in one pass over the audience with a narrow projection, applying the
- * planner's own rules so the numbers match what a broadcast would do. One scan, not one count
- * query per number: FerretDB evaluates such filters by scanning, so each extra count would
- * cost a full pass; on MongoDB the indexed filter keeps the pass small.
+ * Counts for `/segment` in one aggregation: the indexed segment filter selects the audience
+ * once, and the planner's own rules — as the query conditions above — split it, so the numbers
+ * match what a broadcast would do.
  */
 export async function countAudience(props: {
   connection: Connection;
@@ -74,34 +73,30 @@ export async function countAudience(props: {
   month: string;
   limits: PushLimits;
 }): Promise<SegmentCount> {
-  const projection = { openId: 1, csWindow: 1, massPushes: 1, lastSeenAt: 1, tags: 1, source: 1 };
-  const counts = { total: 0, customer: 0, quotaExcluded: 0 };
-  const samples: SegmentCount['samples'] = [];
-  const rules = {
-    now: props.now,
-    month: props.month,
-    monthlyLimit: props.limits.monthly,
-    minGapMs: props.limits.minGapMs,
-    csReserve: props.limits.csReserve,
-  };
-  for await (const fan of getFanModel(props.connection)
-    .find(props.filter, projection)
-    .lean<SegmentCount['samples'][number] & PlanFan>()
-    .cursor()) {
-    counts.total += 1;
-    if (samples.length < 3) {
-      samples.push(fan);
-    }
-    if (canUseCustomerService(fan, rules)) {
-      counts.customer += 1;
-    } else if (isQuotaBlocked(fan, rules)) {
-      counts.quotaExcluded += 1;
-    }
-  }
+  const customer = customerServiceCondition(props.now, props.limits);
+  const quotaBlocked = quotaBlockedCondition(props.now, props.month, props.limits);
+  const [facets] = await getFanModel(props.connection).aggregate<{
+    total: { n: number }[];
+    customer: { n: number }[];
+    quotaExcluded: { n: number }[];
+    samples: SampleFan[];
+  }>([
+    { $match: props.filter },
+    {
+      $facet: {
+        total: [{ $count: 'n' }],
+        customer: [{ $match: customer }, { $count: 'n' }],
+        quotaExcluded: [{ $match: { $nor: [customer], ...quotaBlocked } }, { $count: 'n' }],
+        samples: [{ $limit: 3 }, { $project: { _id: 0, openId: 1, lastSeenAt: 1, tags: 1, source: 1 } }],
+      },
+    },
+  ]);
+  const countOf = (rows: { n: number }[] | undefined): number => rows?.[0]?.n ?? 0;
+  const counts = { total: countOf(facets?.total), customer: countOf(facets?.customer), quotaExcluded: countOf(facets?.quotaExcluded) };
   const massable = counts.total - counts.customer - counts.quotaExcluded;
   const unreachable = massable > 0 && massable < MASS_BATCH_MIN ? massable : 0;
   const mass = massable - unreachable;
-  return { ...counts, mass, massCalls: Math.ceil(mass / props.limits.batchSize), unreachable, samples };
+  return { ...counts, mass, massCalls: Math.ceil(mass / props.limits.batchSize), unreachable, samples: facets?.samples ?? [] };
 }
 
 /**

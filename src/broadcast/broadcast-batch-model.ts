@@ -11,7 +11,7 @@
  * - `notice`: service notices (template messages) to the whole audience, `attempted` like
  *   `customer` (src/notices/notice-batch.ts).
  */
-import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '../db/model.js';
 
 export type BatchState = 'planned' | 'reserved' | 'accepted' | 'finished' | 'skipped' | 'failed' | 'replaced';
@@ -39,8 +39,6 @@ export interface BroadcastBatch {
   state: BatchState;
   /** Planned audience of the batch. */
   openIds: string[];
-  /** Mass: the fan document `_id` of each of `openIds` (same order), for writes by `_id`. */
-  fanIds?: Types.ObjectId[];
   /** Mass: the message part of the call (content rendered for this batch's group). */
   body?: Record<string, unknown>;
   clientMsgId?: string;
@@ -75,7 +73,6 @@ const batchSchema = new Schema<BroadcastBatch>(
     kind: { type: String, required: true },
     state: { type: String, required: true },
     openIds: { type: [String], default: [] },
-    fanIds: { type: [Schema.Types.ObjectId], default: undefined },
     body: { type: Schema.Types.Mixed },
     clientMsgId: String,
     recipients: { type: [String], default: undefined },

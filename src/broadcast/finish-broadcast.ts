@@ -67,7 +67,7 @@ export async function failBroadcast(deps: BroadcastDeps, number: number, reason:
     .lean();
   for (const batch of pending) {
     if (batch.state === 'reserved' && batch.clientMsgId && batch.quotaMonth) {
-      await releaseMassQuota({ connection: deps.connection, clock: deps.clock, batchKey: batch.clientMsgId, month: batch.quotaMonth });
+      await releaseMassQuota({ connection: deps.connection, batchKey: batch.clientMsgId, month: batch.quotaMonth });
     }
     await batchModel.updateOne({ _id: batch._id }, { $set: { state: 'skipped', recipients: [] } });
   }

@@ -1,29 +1,24 @@
 /**
  * Command: counts a mass push against each fan's monthly quota (`fan.massPushes`, SPEC.md §7)
  * *before* the batch goes out, so two broadcasts running at once can never give one fan a
- * 5th push: only fans still under the limit are admitted. The batch key marks the counted
- * fans, which makes the reservation idempotent (a resumed batch counts nobody twice) and lets
+ * 5th push: only fans still under the limit are admitted. The batch key recorded on each
+ * counted fan makes the reservation idempotent (a resumed batch counts nobody twice) and lets
  * a refused batch give the pushes back.
  *
- * Reservations and releases run one at a time across all instances under the `mass-quota`
- * lease, and inside it read the fans by `_id` (1,000 per query) and write them back by `_id`
- * alone. Why not conditional per-fan updates keyed by openid, atomic on MongoDB: FerretDB 1.24
- * does not apply concurrent updates of one document atomically, so only serializing keeps a
- * fan under the limit there; and it answers `_id` reads from its index (with fanhook's build,
- * see db/local-database.ts) while any other filter scans the collection. Batches are reserved
- * rarely, so the serialization costs little.
+ * Each fan is admitted by one conditional update, atomic on its document: the filter holds
+ * the whole admission rule (subscribed, not counted for this batch, under the monthly limit,
+ * outside the minimum gap), so concurrent reservations — other batches, other instances — can
+ * never both take a fan's last push, and nothing else needs to be serialized. The admitted are
+ * then read back by the batch key, which no other batch removes.
  */
-import type { Connection, Types } from 'mongoose';
-import { withLease } from '../db/lease.js';
+import type { Connection } from 'mongoose';
 import { chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
-import { getFanModel, type Fan } from '../fans/fan-model.js';
-import type { Clock } from '../lib/clock.js';
+import { getFanModel } from '../fans/fan-model.js';
 
 export interface MassQuotaProps {
   connection: Connection;
-  clock: Clock;
-  /** The planned fans of the batch: openid and fan document `_id`. */
-  fans: readonly BatchFan[];
+  /** The planned openids of the batch. */
+  openIds: readonly string[];
   /** The batch's clientmsgid. */
   batchKey: string;
   /** 'YYYY-MM' in the configured time zone. */
@@ -33,73 +28,59 @@ export interface MassQuotaProps {
   minGapMs: number;
 }
 
-export interface BatchFan {
-  openId: string;
-  fanId: Types.ObjectId;
-}
-
-type QuotaState = Pick<Fan, 'openId' | 'subscribed' | 'massPushes'>;
-
-const LEASE = { ttlMs: 10 * 60_000, waitMs: 15 * 60_000 };
+/**
+ * Batch keys kept per fan: more than a month's pushes, so the key of a batch still being
+ * reserved is never cut off by the ones counted after it.
+ */
+export const BATCH_KEYS_KEPT = 8;
 
 /** Counts the push for every admissible fan; returns the openids admitted (in input order). */
 export async function reserveMassQuota(props: MassQuotaProps): Promise<string[]> {
   const model = getFanModel(props.connection);
-  return withLease('mass-quota', { connection: props.connection, clock: props.clock, ...LEASE }, async () => {
-    const admitted: string[] = [];
-    const writes: Parameters<typeof model.bulkWrite>[0] = [];
-    for (const chunk of chunksOf(props.fans, IDS_PER_LOOKUP)) {
-      const found = await model
-        .find({ _id: { $in: chunk.map((fan) => fan.fanId) } }, { openId: 1, subscribed: 1, massPushes: 1 })
-        .lean<Array<QuotaState & { _id: Types.ObjectId }>>();
-      const byId = new Map(found.map((doc) => [String(doc._id), doc]));
-      for (const fan of chunk) {
-        const current = byId.get(String(fan.fanId));
-        if (current?.openId !== fan.openId) {
-          continue; // gone (purged after unfollowing) since the plan was made
-        }
-        const decision = decide(current, props);
-        if (decision === 'refused') {
-          continue;
-        }
-        admitted.push(fan.openId);
-        if (decision !== 'counted already') {
-          writes.push({ updateOne: { filter: { _id: fan.fanId }, update: decision } });
-        }
-      }
-    }
-    if (writes.length > 0) {
-      await model.bulkWrite(writes, { ordered: false });
-    }
-    return admitted;
-  });
+  const admitted: string[] = [];
+  for (const chunk of chunksOf(props.openIds, IDS_PER_LOOKUP)) {
+    await model.updateMany(admissionFilter(chunk, props), countPush(props), { updatePipeline: true });
+    const counted = await model
+      .find({ openId: { $in: chunk }, 'massPushes.batches': props.batchKey }, { _id: 0, openId: 1 })
+      .lean<{ openId: string }[]>();
+    const countedSet = new Set(counted.map((fan) => fan.openId));
+    admitted.push(...chunk.filter((openId) => countedSet.has(openId)));
+  }
+  return admitted;
 }
 
-/** What to write for one fan, given its quota state now. */
-function decide(fan: QuotaState, props: MassQuotaProps): 'refused' | 'counted already' | Record<string, Record<string, unknown>> {
-  const pushes = fan.massPushes;
-  if (pushes?.lastBatch === props.batchKey) {
-    return 'counted already';
-  }
-  if (!fan.subscribed) {
-    return 'refused';
-  }
-  if (props.minGapMs > 0 && pushes?.lastAt && pushes.lastAt.getTime() > props.now.getTime() - props.minGapMs) {
-    return 'refused';
-  }
-  const stamp = { 'massPushes.lastAt': props.now, 'massPushes.lastBatch': props.batchKey };
-  if (pushes?.month === props.month) {
-    return (pushes.count ?? 0) >= props.limit ? 'refused' : { $inc: { 'massPushes.count': 1 }, $set: stamp };
-  }
-  return { $set: { ...stamp, 'massPushes.month': props.month, 'massPushes.count': 1 } };
+/** The fans of `openIds` that may be counted for this batch now (served by the openId index). */
+export function admissionFilter(openIds: readonly string[], props: MassQuotaProps): Record<string, unknown> {
+  return {
+    openId: { $in: openIds },
+    subscribed: true,
+    'massPushes.batches': { $ne: props.batchKey },
+    $or: [{ 'massPushes.month': { $ne: props.month } }, { 'massPushes.count': { $not: { $gte: props.limit } } }],
+    ...(props.minGapMs > 0 ? { 'massPushes.lastAt': { $not: { $gt: new Date(props.now.getTime() - props.minGapMs) } } } : {}),
+  };
+}
+
+/** One more push this month (the first of a new month starts the count at 1), stamped with the batch. */
+function countPush(props: MassQuotaProps): Record<string, unknown>[] {
+  const sameMonth = { $eq: ['$massPushes.month', props.month] };
+  return [
+    {
+      $set: {
+        'massPushes.count': { $cond: [sameMonth, { $add: [{ $ifNull: ['$massPushes.count', 0] }, 1] }, 1] },
+        'massPushes.month': { $literal: props.month },
+        'massPushes.lastAt': { $literal: props.now },
+        'massPushes.batches': {
+          $slice: [{ $concatArrays: [{ $ifNull: ['$massPushes.batches', []] }, [{ $literal: props.batchKey }]] }, -BATCH_KEYS_KEPT],
+        },
+      },
+    },
+  ];
 }
 
 /** Gives the pushes of a batch WeChat refused (or that was too small to send) back to its fans. */
-export async function releaseMassQuota(props: Pick<MassQuotaProps, 'connection' | 'clock' | 'batchKey' | 'month'>): Promise<void> {
-  await withLease('mass-quota', { connection: props.connection, clock: props.clock, ...LEASE }, async () => {
-    await getFanModel(props.connection).updateMany(
-      { 'massPushes.lastBatch': props.batchKey, 'massPushes.month': props.month, 'massPushes.count': { $gt: 0 } },
-      { $inc: { 'massPushes.count': -1 }, $unset: { 'massPushes.lastBatch': '' } },
-    );
-  });
+export async function releaseMassQuota(props: Pick<MassQuotaProps, 'connection' | 'batchKey' | 'month'>): Promise<void> {
+  await getFanModel(props.connection).updateMany(
+    { 'massPushes.batches': props.batchKey, 'massPushes.month': props.month, 'massPushes.count': { $gt: 0 } },
+    { $inc: { 'massPushes.count': -1 }, $pull: { 'massPushes.batches': props.batchKey } },
+  );
 }

@@ -22,8 +22,6 @@ export interface BroadcastPlan {
   numbers: AudienceNumbers;
   /** Mass-send message part per content variant. */
   bodies: Map<string, Record<string, unknown>>;
-  /** The fan document `_id` of every planned openid. */
-  fanIds: Map<string, Types.ObjectId>;
   /** By tag or by OpenID list, and why (the preview explains a single-tag segment sent by list). */
   tagSend: TagSendDecision;
   /** Calls the OpenID plan would use (what sending by tag saves). */
@@ -39,7 +37,6 @@ export async function planBroadcast(
   const templates = await loadBroadcastTemplates(deps.templatesDir);
   const shopName = deps.shopName();
   const bodies = new Map<string, Record<string, unknown>>();
-  const fanIds = new Map<string, Types.ObjectId>();
   const planFans: PlanFan[] = [];
   for await (const fan of streamAudience(deps.connection, audienceFilterOf(broadcast, now))) {
     const resolved = await trackLinks(deps, broadcast, resolveContent(broadcast.content, fan, templates, shopName));
@@ -48,7 +45,6 @@ export async function planBroadcast(
     if (!bodies.has(variant)) {
       bodies.set(variant, massBodyOf(resolved));
     }
-    fanIds.set(fan.openId, fan._id);
     planFans.push({ openId: fan.openId, csWindow: fan.csWindow, massPushes: fan.massPushes, variant });
   }
   const openIdPlan = planDelivery(planFans, {
@@ -63,7 +59,7 @@ export async function planBroadcast(
   });
   const tagSend = await chooseTagSend(deps, broadcast, openIdPlan);
   const plan = tagSend.byTag ? toTagPlan(openIdPlan, tagSend) : openIdPlan;
-  return { plan, bodies, fanIds, numbers: numbersOf(plan), tagSend, openIdCalls: openIdPlan.batches.length };
+  return { plan, bodies, numbers: numbersOf(plan), tagSend, openIdCalls: openIdPlan.batches.length };
 }
 
 /** The by-tag decision, reading the tag's WeChat id and members only when they can matter. */
@@ -153,14 +149,11 @@ export async function storeBatches(
       kind: batch.tag ? 'tag' : 'mass',
       state: 'planned',
       openIds: batch.openIds,
-      fanIds: batch.openIds.map((openId) => planned.fanIds.get(openId)!),
       body: planned.bodies.get(batch.variant)!,
       clientMsgId: clientMsgIdOf(broadcast._id.toHexString(), i + 1),
       ...(batch.tag ? { tagName: batch.tag.name, tagId: batch.tag.tagId } : {}),
     });
   });
-  // One document at a time: a 10,000-openid batch is ~300 KB, and FerretDB prefers small writes.
-  for (const doc of docs) {
-    await batches.create(doc);
-  }
+  // One insert: the driver splits it into messages under MongoDB's size limit.
+  await batches.insertMany(docs);
 }

@@ -4,6 +4,7 @@
  * have no idempotency key (WECHAT.md §11), so each fan is marked `attempted` before the call:
  * after a crash a fan may miss the message, but never gets it twice.
  */
+import { chunksOf } from '../db/update-chunks.js';
 import { getFanModel } from '../fans/fan-model.js';
 import { getBroadcastBatchModel, type BroadcastBatch } from './broadcast-batch-model.js';
 import { replyOf, type BroadcastContent } from './broadcast-content.js';
@@ -24,11 +25,16 @@ export async function sendCustomerBatch(
   const attempted = new Set(batch.attempted ?? []);
   const pending = batch.openIds.filter((openId) => !attempted.has(openId));
   const templates = await loadBroadcastTemplates(deps.templatesDir);
-  for (let i = 0; i < pending.length; i += PARALLEL) {
+  for (const openIds of chunksOf(pending, PARALLEL)) {
+    // One indexed `$in` read for the fans rendered next.
+    const fans = await getFanModel(deps.connection)
+      .find({ openId: { $in: openIds } }, AUDIENCE_PROJECTION)
+      .lean<TemplateFan[]>();
+    const fanOf = new Map(fans.map((fan) => [fan.openId, fan]));
     await Promise.all(
-      pending
-        .slice(i, i + PARALLEL)
-        .map((openId) => sendOne(deps, { id: batch._id, broadcast: batch.broadcast }, openId, content, templates)),
+      openIds.map((openId) =>
+        sendOne(deps, { id: batch._id, broadcast: batch.broadcast }, fanOf.get(openId) ?? { openId }, content, templates),
+      ),
     );
   }
   await batches.updateOne({ _id: batch._id }, { $set: { state: 'finished' } });
@@ -38,18 +44,17 @@ export async function sendCustomerBatch(
 async function sendOne(
   deps: BroadcastDeps,
   { id: batchId, broadcast: broadcastNumber }: { id: unknown; broadcast: number },
-  openId: string,
+  fan: Partial<TemplateFan> & Pick<TemplateFan, 'openId'>,
   content: BroadcastContent,
   templates: BroadcastTemplates,
 ): Promise<void> {
+  const openId = fan.openId;
   const batches = getBroadcastBatchModel(deps.connection);
   const claimed = await batches.updateOne({ _id: batchId, attempted: { $ne: openId } }, { $push: { attempted: openId } });
   if (claimed.modifiedCount !== 1) {
     return;
   }
   try {
-    // One lookup by openid per fan: cheap everywhere, unlike a large `$in` on FerretDB.
-    const fan = (await getFanModel(deps.connection).findOne({ openId }, AUDIENCE_PROJECTION).lean<TemplateFan>()) ?? { openId };
     const resolved = resolveContent(content, fan, templates, deps.shopName());
     // One fan, one message: the links carry a signed per-fan code and need no OAuth.
     const tracked =

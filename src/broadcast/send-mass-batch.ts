@@ -85,7 +85,7 @@ async function reserve(deps: BroadcastDeps, batch: Batch): Promise<Batch> {
   const enough = recipients.length >= MASS_BATCH_MIN;
   if (!enough) {
     // A lone fan cannot be mass-sent: give the push back and report the fan unreachable.
-    await releaseMassQuota({ connection: deps.connection, clock: deps.clock, batchKey: batch.clientMsgId!, month });
+    await releaseMassQuota({ connection: deps.connection, batchKey: batch.clientMsgId!, month });
   }
   const state = enough ? 'reserved' : 'skipped';
   await getBroadcastBatchModel(deps.connection).updateOne({ _id: batch._id }, { $set: { state, recipients, quotaMonth: month } });
@@ -96,14 +96,9 @@ async function reserve(deps: BroadcastDeps, batch: Batch): Promise<Batch> {
 export async function reserveBatchQuota(deps: BroadcastDeps, batch: Batch): Promise<{ recipients: string[]; month: string }> {
   const now = deps.clock.now();
   const month = monthKeyIn(now, deps.timezone);
-  const fanIds = batch.fanIds ?? [];
-  if (fanIds.length !== batch.openIds.length) {
-    throw new Error(`mass batch ${batch.clientMsgId} has no fan ids for its openids; plan the broadcast again`);
-  }
   const recipients = await reserveMassQuota({
     connection: deps.connection,
-    clock: deps.clock,
-    fans: batch.openIds.map((openId, i) => ({ openId, fanId: fanIds[i]! })),
+    openIds: batch.openIds,
     batchKey: batch.clientMsgId!,
     month,
     now,
@@ -134,7 +129,6 @@ async function settleFailure(deps: BroadcastDeps, batch: Batch, error: unknown):
     // A definite refusal (bad media, bad content…): nothing was sent, so the pushes go back.
     await releaseMassQuota({
       connection: deps.connection,
-      clock: deps.clock,
       batchKey: batch.clientMsgId!,
       month: batch.quotaMonth ?? monthKeyIn(now, deps.timezone),
     });

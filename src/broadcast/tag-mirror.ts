@@ -16,9 +16,9 @@ export async function wechatTagIdOf(connection: Connection, name: string): Promi
 }
 
 /**
- * Two passes, each one query: unsubscribed fans are left out because WeChat delivers nothing
- * to them (and drops them from its tags). Plain equality on arrays, which FerretDB 1.24
- * answers like MongoDB.
+ * Two indexed queries (syncedTags, tags.name): the members are streamed, not gathered in one
+ * aggregation result, because a large tag's openids outgrow a single document. Unsubscribed
+ * fans are left out because WeChat delivers nothing to them (and drops them from its tags).
  */
 export async function readTagMirror(connection: Connection, name: string): Promise<TagMirror> {
   const fans = getFanModel(connection);

@@ -3,7 +3,7 @@
  * while: a document `{ _id: name, holder, until }` in `leases`. Taking it is an insert (the
  * `_id` makes a second insert fail) or, when the previous holder died without giving it
  * back, a takeover of the expired document. Both are single-document writes keyed by `_id`,
- * which MongoDB and FerretDB 1.24 alike apply atomically and by index.
+ * atomic and served by the `_id` index.
  */
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';

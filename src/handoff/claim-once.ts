@@ -1,8 +1,8 @@
 /**
  * A one-time claim ("take A7K2", "close A7K2") as an insert into `handoffclaims` keyed by
- * `_id`. FerretDB 1.24 does not make findOneAndUpdate atomic between its filter and its write
- * (measured: two concurrent `/take` on two instances both matched `status: 'queued'`), but a
- * duplicate `_id` is refused by every backend, so the insert decides who wins.
+ * `_id`: the unique `_id` decides who wins, and the claim outlives the steps it guards (the
+ * handoff, the fan's mark, the messages), so the loser can be told who holds it and a claim
+ * whose holder died before finishing can be recognised and taken over.
  */
 import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../db/model.js';

@@ -38,7 +38,7 @@ export function fanDoc(openId: string, now: Date, overrides: Partial<Fan> = {}):
   };
 }
 
-/** Inserts `count` fans named `${prefix}${i}` in chunks (FerretDB on SQLite prefers a few thousand per write). */
+/** Inserts `count` fans named `${prefix}${i}`, 5,000 per insert so the documents in flight stay few. */
 export async function seedFans(
   connection: Connection,
   prefix: string,

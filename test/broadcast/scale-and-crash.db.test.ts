@@ -2,8 +2,7 @@
  * A 25,000-fan segment: three mass batches of at most 10,000, an instance that dies right after
  * WeChat accepted the second batch, and two fresh instances sharing the jobs that resume it —
  * nothing is sent twice.
- * Full size on every backend (about 2.5 minutes on FerretDB here, most of it the 25,000 quota
- * reads and writes); FANHOOK_SCALE_FANS sets another size for a quick local run.
+ * Full size on every backend; FANHOOK_SCALE_FANS sets another size for a quick local run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFanModel } from '../../src/fans/fan-model.js';

@@ -13,7 +13,8 @@ export function tagsCommand(connection: Connection): CommandDefinition {
     usage: '/tags — 查看所有标签及人数',
     async run({ say }) {
       const rows = await getFanModel(connection).aggregate<{ _id: string; count: number }>([
-        { $match: { subscribed: true } },
+        // Only tagged fans contribute, and the tags index finds just them.
+        { $match: { subscribed: true, 'tags.name': { $exists: true } } },
         { $unwind: '$tags' },
         { $group: { _id: '$tags.name', count: { $sum: 1 } } },
       ]);
