@@ -42,7 +42,6 @@ export class InboundSpool implements CallbackSpool {
   readonly ownerId = newOwnerId();
   private handle: FileHandle | undefined;
   private writes: Promise<void> = Promise.resolve();
-  private appended = 0;
   private replaying = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly file: string;
@@ -69,14 +68,8 @@ export class InboundSpool implements CallbackSpool {
       }
       await this.handle.appendFile(line, 'utf8');
       await this.handle.datasync();
-      this.appended += 1;
     });
     return this.writes;
-  }
-
-  /** True when this process spooled something since the last replay (files of dead processes aside). */
-  get dirty(): boolean {
-    return this.appended > 0;
   }
 
   /**
@@ -94,7 +87,6 @@ export class InboundSpool implements CallbackSpool {
       await this.writes;
       await this.handle?.close();
       this.handle = undefined;
-      this.appended = 0;
       let done = 0;
       for (const name of await this.takeableFiles()) {
         done += await this.replayFile(name, replay);

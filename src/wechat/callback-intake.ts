@@ -22,8 +22,8 @@ export interface CallbackIntakeOptions {
   claims: InteractionClaims;
   /** Records each plaintext callback's timestamp+nonce (one signature, one message). */
   pairs: SignedPairLedger | undefined;
-  /** Without a spool a database error fails the request, and WeChat's few retries are all there is. */
-  spool: CallbackSpool | undefined;
+  /** Where messages wait while the database is away (WeChat's few retries would lose them). */
+  spool: CallbackSpool;
   deadLetters: DeadLetterSink;
   logger: Logger;
   /**
@@ -55,38 +55,35 @@ export class CallbackIntake {
   ): Promise<ClaimResult | NotClaimed> {
     const { spool } = this.options;
     const work = this.checkAndClaim(message, pair);
-    let result: ClaimResult | 'forged' | typeof DEADLINE_PASSED | DatabaseUnavailableError;
+    let outage: string;
     try {
-      result = spool ? await beforeDeadline(work, startedAt + this.options.spoolAfterMs - Date.now()) : await work;
+      const result = await beforeDeadline(work, startedAt + this.options.spoolAfterMs - Date.now());
+      if (result === 'forged') {
+        throw new SignatureError('timestamp and nonce already used by another message');
+      }
+      if (result !== DEADLINE_PASSED) {
+        return result;
+      }
+      // Slow, not gone: if the claim still lands, the message is handled then (replies by
+      // customer-service message); the spooled copy then finds it done and is dropped.
+      void work.then(
+        (late) => (late !== 'forged' && late.outcome === 'claimed' ? onLateClaim(late) : undefined),
+        () => undefined,
+      );
+      outage = 'claim timed out';
     } catch (error) {
       if (error instanceof RefusedWriteError) {
         await this.giveUp(message, error, startedAt);
         return 'dead_lettered';
       }
-      if (!spool || !(error instanceof DatabaseUnavailableError)) {
+      if (!(error instanceof DatabaseUnavailableError)) {
         throw error;
       }
-      result = error;
+      outage = error.message;
     }
-    if (result === 'forged') {
-      throw new SignatureError('timestamp and nonce already used by another message');
-    }
-    if (result !== DEADLINE_PASSED && !(result instanceof DatabaseUnavailableError)) {
-      return result;
-    }
-    if (result === DEADLINE_PASSED) {
-      void work.then(
-        (late) => (late !== 'forged' && late.outcome === 'claimed' ? onLateClaim(late) : undefined),
-        () => undefined,
-      );
-    }
-    await spool!.append({ message, receivedAt: startedAt, ...(pair === undefined ? {} : { pair }) });
+    await spool.append({ message, receivedAt: startedAt, ...(pair === undefined ? {} : { pair }) });
     this.options.logger.warn(
-      {
-        openId: message.fromUserName,
-        dedupeKey: dedupeKeyOf(message),
-        reason: result === DEADLINE_PASSED ? 'claim timed out' : result.message,
-      },
+      { openId: message.fromUserName, dedupeKey: dedupeKeyOf(message), reason: outage },
       'database unavailable: message spooled for replay, answered success',
     );
     return 'spooled';

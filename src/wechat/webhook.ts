@@ -53,7 +53,7 @@ export interface WebhookOptions {
    * a failed message waits for its next attempt: answered `success`, replayed later (see
    * interactions/inbound-spool.ts).
    */
-  spool?: CallbackSpool;
+  spool: CallbackSpool;
   /** Where messages go that cannot be stored or keep failing. */
   deadLetters: DeadLetterSink;
   /** How long a claim may take before the message is spooled instead (default 3,000 ms). */
@@ -129,9 +129,8 @@ export class WechatWebhook {
    * stored (a retry reached another instance) is skipped by the same dedupe receipt.
    * @returns how many messages were replayed.
    */
-  async replaySpool(): Promise<number> {
-    const spool = this.options.spool;
-    return spool ? spool.replayAll((entry) => this.replayEntry(entry)) : 0;
+  replaySpool(): Promise<number> {
+    return this.options.spool.replayAll((entry) => this.replayEntry(entry));
   }
 
   private async replayEntry(entry: SpoolEntry): Promise<boolean> {
@@ -158,9 +157,8 @@ export class WechatWebhook {
    * claim lets exactly one of them run), or, after the last, a dead letter.
    */
   private async retryOrGiveUp(message: InboundMessage, claim: Claim, error: unknown): Promise<void> {
-    const spool = this.options.spool;
-    if (!claim.lastAttempt && spool) {
-      await spool.append({ message, receivedAt: Date.now() });
+    if (!claim.lastAttempt) {
+      await this.options.spool.append({ message, receivedAt: Date.now() });
       return;
     }
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
