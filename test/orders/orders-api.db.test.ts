@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFanModel, type Fan } from '../../src/fans/fan-model.js';
+import { refreshRfmTiers } from '../../src/jobs/refresh-rfm.js';
+import { ManualClock } from '../../src/lib/clock.js';
 import { getOrderModel } from '../../src/orders/order-model.js';
+import { RfmRegistry } from '../../src/orders/rfm-registry.js';
 import { askAs, fanDoc } from '../broadcast/broadcast-support.js';
 import { useTestDb } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -147,6 +150,22 @@ describe('orders from the shop', () => {
     expect(card).toContain('RFM 分层：重要价值');
     expect(await askAs(app, ADMIN, '/segment 分层:重要价值')).toContain('符合条件：1 人');
     expect(await askAs(app, ADMIN, '/segment rfm:土豪')).toContain('未知分层「土豪」');
+  });
+
+  it('moves a buyer who stops buying to a lower tier as the days pass (the nightly re-tiering)', async () => {
+    await getFanModel(app.connection).insertMany([fanDoc('oFadingVip', now)]);
+    await postOrders([
+      order('D-1', 'oFadingVip', 500, 50, [{ sku: 'HAT-9', name: '礼帽' }]),
+      order('D-2', 'oFadingVip', 500, 40, [{ sku: 'HAT-9', name: '礼帽' }]),
+      order('D-3', 'oFadingVip', 500, 30, [{ sku: 'HAT-9', name: '礼帽' }]),
+    ]);
+    expect(await factsOf('oFadingVip')).toMatchObject({ rfm: 'vip' });
+    const rfm = await RfmRegistry.load(app.config.templatesDir);
+    const later = new ManualClock(new Date(now.getTime() + 70 * DAY));
+    const result = await refreshRfmTiers({ connection: app.connection, rfm, clock: later, logger: app.fanhook.handoff.logger });
+    expect(result.changed).toBeGreaterThanOrEqual(1);
+    expect(await factsOf('oFadingVip')).toMatchObject({ rfm: 'keep' });
+    expect(await askAs(app, ADMIN, '/fan oFadingVip')).toContain('RFM 分层：重要保持');
   });
 
   it('segments fans who never ordered (also those stored before purchase facts existed) and fans who clicked a broadcast', async () => {
