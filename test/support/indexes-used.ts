@@ -3,7 +3,8 @@
  * MongoDB's `queryPlanner.winningPlan` (IXSCAN stages with `indexName`, also inside an
  * aggregation's `$cursor` stage or a sharded plan's `shards`), or the local engine's
  * (FerretDB 2 + DocumentDB) PostgreSQL plan tree under `queryPlanner.Plan`, whose index scan
- * nodes carry "Index Name". Rejected plans are never looked at: only what runs counts.
+ * nodes carry "Index Name". Rejected plans (and their trial runs) are never looked at: only
+ * what runs counts.
  */
 export function indexesUsed(explain: unknown): Set<string> {
   const names = new Set<string>();
@@ -16,7 +17,7 @@ export function indexesUsed(explain: unknown): Set<string> {
       return;
     }
     for (const [key, value] of Object.entries(node)) {
-      if (key === 'rejectedPlans') {
+      if (key === 'rejectedPlans' || key === 'allPlansExecution') {
         continue;
       }
       if ((key === 'Index Name' || key === 'indexName') && typeof value === 'string') {
