@@ -30,6 +30,9 @@ const isValidTimeZone = (tz: string): boolean => {
 
 /** https, or http for a loopback host (development and tests). */
 function isPublicUrlAllowed(value: string): boolean {
+  if (!URL.canParse(value)) {
+    return true; // not a URL at all: the url check above says so
+  }
   const url = new URL(value);
   return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
 }
@@ -110,6 +113,8 @@ const envSchema = z.object({
   FANHOOK_MASS_BATCH_SIZE: z.coerce.number().int().min(2).max(10_000).default(10_000),
   /** Lock lifetime of a sending broadcast job: after a crash another instance resumes within it. */
   FANHOOK_BROADCAST_LOCK_MS: z.coerce.number().int().min(500).default(120_000),
+  /** Pause of a broadcast after WeChat answered -1, 5xx or nothing (after the client's own retries). */
+  FANHOOK_WECHAT_RETRY_PAUSE_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** on = staff also work from a personal WeChat logged in with wechat4u (QR code in the terminal). */
   FANHOOK_OPS_WECHAT4U: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   /** Name of the personal-WeChat group that gets staff notifications; its members may use staff commands. */
@@ -164,6 +169,7 @@ export interface Config {
     readonly csReserve: number;
     readonly batchSize: number;
     readonly lockLifetimeMs: number;
+    readonly retryPauseMs: number;
   };
   /** Service notices (template messages) allowed per day. */
   readonly noticesPerDay: number;
@@ -235,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       csReserve: e.FANHOOK_CS_RESERVE,
       batchSize: e.FANHOOK_MASS_BATCH_SIZE,
       lockLifetimeMs: e.FANHOOK_BROADCAST_LOCK_MS,
+      retryPauseMs: e.FANHOOK_WECHAT_RETRY_PAUSE_MS,
     }),
     ops: Object.freeze({
       wechat4u: e.FANHOOK_OPS_WECHAT4U === 'on',

@@ -42,5 +42,5 @@ export async function visit(app: Harness, url: string, ua: string): Promise<Visi
 
 /** The tracked links (`PUBLIC_URL/l/…`) in a text. */
 export function trackedLinksIn(text: string): string[] {
-  return [...text.matchAll(/http:\/\/127\.0\.0\.1:9\/l\/[A-Za-z0-9_.\/-]+/g)].map((m) => m[0]);
+  return [...text.matchAll(/http:\/\/127\.0\.0\.1:9\/l\/[A-Za-z0-9_./-]+/g)].map((m) => m[0]);
 }
