@@ -61,7 +61,7 @@ describe('the database killed during a burst of callbacks', () => {
     await killed;
 
     expect(answers).toHaveLength(200);
-    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect([...new Set(answers.map((a) => a.status))]).toEqual([200]);
     expect(Math.max(...answers.map((a) => a.elapsedMs))).toBeLessThan(5_000);
 
     const interactions = harness.connection.collection('interactions');
