@@ -162,6 +162,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
       batchSize: config.broadcast.batchSize,
     },
     calls: { perDay: config.broadcast.callsPerDay, perMinute: config.broadcast.callsPerMinute },
+    retryPauseMs: config.broadcast.retryPauseMs,
     ...(links ? { links } : {}),
     attributionDays: config.attributionDays,
   };

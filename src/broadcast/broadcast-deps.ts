@@ -29,6 +29,8 @@ export interface BroadcastDeps {
   syncedTags: () => ReadonlySet<string>;
   limits: PushLimits;
   calls: MassCallLimits;
+  /** How long a batch waits after WeChat answered -1, 5xx or nothing before it is tried again. */
+  retryPauseMs: number;
   /** Rewrites URLs in sent content to tracked links; undefined when FANHOOK_PUBLIC_URL is unset. */
   links?: LinkTracker;
   /** Days after a push in which a fan's order counts for it (/report). */

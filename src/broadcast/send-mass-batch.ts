@@ -118,7 +118,7 @@ async function settleFailure(deps: BroadcastDeps, batch: Batch, error: unknown):
     // Unclear whether WeChat took it: the same clientmsgid makes the retry safe.
     return {
       kind: 'wait',
-      retryAt: new Date(now.getTime() + 60_000),
+      retryAt: new Date(now.getTime() + deps.retryPauseMs),
       reason: error instanceof WechatApiError ? `errcode_${error.errcode}` : 'network',
     };
   }

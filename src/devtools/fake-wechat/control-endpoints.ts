@@ -64,6 +64,7 @@ export function createControl(api: FakeWechatApi, account: FakeAccount) {
         const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
         api.failNext(body.path, body.errcode, {
           times: num(body.times),
+          forMs: num(body.forMs),
           httpStatus: num(body.httpStatus),
           delayMs: num(body.delayMs),
           errmsg: typeof body.errmsg === 'string' ? body.errmsg : undefined,

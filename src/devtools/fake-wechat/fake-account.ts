@@ -28,6 +28,8 @@ export interface TokenRecord {
 export interface Failure {
   errcode: number;
   remaining: number;
+  /** Epoch ms until which every call fails (`forMs`); `remaining` does not count then. */
+  until?: number;
   errmsg?: string;
   httpStatus?: number;
   delayMs?: number;

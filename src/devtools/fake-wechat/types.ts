@@ -52,6 +52,11 @@ export interface FakeDelivery {
 /** How `failNext` fails; `errcode` 0 with `delayMs` only slows the real answer down. */
 export interface FailOptions {
   times?: number;
+  /**
+   * Fail every call for this long from now (a sustained outage), however many calls come;
+   * `times` is then ignored.
+   */
+  forMs?: number;
   errmsg?: string;
   /** ≥ 500 answers a non-JSON gateway error page, like WeChat's front end does. */
   httpStatus?: number;
