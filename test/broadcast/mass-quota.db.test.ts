@@ -86,7 +86,7 @@ describe('mass quota reservation', () => {
       .find({ openId: { $in: openIds } }, { activity: 1, massPushes: 1 })
       .lean<Fan[]>();
     expect(fans.every((fan) => fan.massPushes.count === 3 && fan.activity === 'active')).toBe(true);
-  });
+  }, 120_000);
 
   it('gives back only the pushes of the batch that was refused', async () => {
     const openIds = await seedFans(db.connection, 'oBack', 50, now);
