@@ -64,39 +64,41 @@ export function requestBuilder(options: RequestBuilderOptions): (index: number) 
 }
 
 /**
- * The mixed workload, one slot per request in turn: mostly text (keywords, a question's
- * answer, chatter), menu clicks, location reports, a shared location, an image and follows
- * from new fans. Each fan is visited once per whole cycle, so an event never repeats its
- * dedupe key (sender, second, event, key) the way a retry would.
+ * The mixed workload, one slot per request in turn, each fan taking a whole cycle before the
+ * next fan: mostly text (keywords, thanks, a question the bot cannot answer), menu clicks, a
+ * location report, a shared location, an image, follows from new fans. Within a cycle no
+ * event repeats for a fan (two in one second would share a dedupe key, as a retry does), and
+ * no two unanswerable messages follow each other (that would hand the fan to staff).
  */
 const MIX = [
   'text:新品',
-  'text:你好',
-  'text:包邮吗',
-  'text:谢谢',
-  'text:尺码',
-  'text:M',
-  'text:优惠券',
-  'text:这件有没有黑色',
   'click:NEW',
+  'text:尺码',
+  'location-event',
+  'text:包邮吗',
   'click:SALE',
-  'click:STORE',
-  'click:MEMBER',
-  'location-event',
-  'location-event',
-  'location',
   'image',
-  'follow',
-  'follow',
-  'text:会员',
+  'text:谢谢',
+  'click:STORE',
   'text:在哪',
+  'follow',
+  'text:这件有没有黑色',
+  'text:优惠券',
+  'click:MEMBER',
+  'location',
+  'text:好的',
+  'text:退货',
+  'follow',
+  'text:防晒',
+  'text:新款',
 ] as const;
 
 function messageXml(options: RequestBuilderOptions, index: number, createTime: number, msgId: string): string {
   const w = options.workload;
   const head = (from: string, type: string): string =>
     `<xml><ToUserName>${cdata(BENCH_ACCOUNT)}</ToUserName><FromUserName>${cdata(from)}</FromUserName><CreateTime>${createTime}</CreateTime><MsgType>${cdata(type)}</MsgType>`;
-  const text = (from: string, content: string): string => `${head(from, 'text')}<Content>${cdata(content)}</Content><MsgId>${msgId}</MsgId></xml>`;
+  const text = (from: string, content: string): string =>
+    `${head(from, 'text')}<Content>${cdata(content)}</Content><MsgId>${msgId}</MsgId></xml>`;
   const follow = (from: string, scene: string): string =>
     `${head(from, 'event')}<Event>${cdata('subscribe')}</Event><EventKey>${cdata(`qrscene_${scene}`)}</EventKey></xml>`;
   switch (w.kind) {

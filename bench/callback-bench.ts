@@ -1,28 +1,41 @@
 /**
- * The callback section: baselines (raw node:http, bare Koa) and fanhook with persistence,
- * plaintext and safe mode, a follow burst and one hot fan, each driven by autocannon from a
- * separate process. After every fanhook run it checks that each answered message is stored
- * once, with its reply, so the throughput figures are figures for persisted work.
+ * The callback section: four baselines — raw node:http, bare Koa (the protocol edge, storing
+ * nothing), the persist floor (bare Koa + the `mongodb` driver: claim + fan upsert) and the
+ * persisting peer (node-webot `wechat` on express + mongoose, the same two writes) — and
+ * fanhook, each in its own process, driven by autocannon from another. After every fanhook run
+ * it checks that each answered message is stored once, so its figures are for persisted work.
  */
 import type { Connection } from 'mongoose';
+import { withDatabase } from '../src/db/with-database.js';
 import type { Workload } from './bench-requests.js';
 import type { LoadJob, LoadResult } from './load.js';
-import { CPUS, startChild, startServer } from './processes.js';
+import { CPUS, startChild, startServer, type Child } from './processes.js';
 
 export interface CallbackBenchOptions {
   connection: Connection;
   dbUri: string;
+  /** The server's URI without a database: the baselines get databases of their own. */
+  serverUri: string;
   fake: { url: string; appId: string; appSecret: string };
   quick: boolean;
   /** Skips the baselines (for iterating on fanhook itself). */
   fanhookOnly?: boolean;
+  /** An exported older fanhook (compare-tree.ts) to measure in the same run. */
+  compare?: { root: string; src: string; label: string };
   connections: number;
   log: (line: string) => void;
 }
 
+/** Which baseline (or fanhook) a row measures, for the ratio columns. */
+export type CallbackSubject = 'raw' | 'koa' | 'floor' | 'peer' | 'fanhook' | 'compare';
+
 /** One measured row of the table. */
 export interface CallbackRow {
   name: string;
+  subject: CallbackSubject;
+  mode: 'plain' | 'safe';
+  /** Only the text rows are compared with the baselines (they do the same work). */
+  text: boolean;
   result: LoadResult;
   /** For fanhook rows: interactions stored for this run / answered requests. */
   stored?: number;
@@ -41,111 +54,168 @@ export async function runLoad(job: Omit<LoadJob, 'poolSize'> & { poolSize?: numb
 
 let runCounter = 0;
 /** Distinct fans writing text; the warm-up makes each one known, as in steady state. */
-const FANS = 300;
+export const FANS = 300;
+export const TEXT: Workload = { kind: 'text', fans: FANS, content: '新品' };
 
-export async function runCallbackBench(options: CallbackBenchOptions): Promise<CallbackRow[]> {
-  const { fake, connection, log } = options;
-  const durationSec = options.quick ? 5 : 10;
-  const base = { connections: options.connections, durationSec, appId: fake.appId };
-  const text: Workload = { kind: 'text', fans: FANS, content: '新品' };
-  const rows: CallbackRow[] = [];
-  const measure = async (name: string, url: string, mode: 'plain' | 'safe', workload: Workload, amount?: number): Promise<CallbackRow> => {
-    runCounter += 1;
-    const runId = `r${Date.now().toString(36)}${runCounter}`;
-    log(`  ${name} …`);
-    const result = await runLoad({ ...base, url: `${url}/wechat`, mode, workload, runId, ...(amount ? { amount } : {}) });
-    const errors = result.errors + result.timeouts + result.non2xx;
-    log(`    ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${errors} errors, ${result.requests} requests`);
-    return { name, result };
-  };
-  // Every server warms up for 2 s before it is measured (V8 and the database optimise the hot
-  // path first); fanhook's warm-up starts with one message from each fan, so the measured runs
-  // see known fans (steady state) — new fans are the follow-burst row.
-  const warm = (url: string, mode: 'plain' | 'safe', amount?: number): Promise<LoadResult> =>
-    runLoad({
-      ...base,
-      durationSec: 2,
-      ...(amount ? { amount } : {}),
-      url: `${url}/wechat`,
-      mode,
-      workload: text,
-      runId: `warm${Date.now().toString(36)}`,
-    });
+export const errorsOf = (r: LoadResult): number => r.errors + r.timeouts + r.non2xx;
 
-  if (!options.fanhookOnly) {
-    await runBaselines();
-  }
-  async function runBaselines(): Promise<void> {
-    const raw = await startServer('servers/raw-http.ts', []);
-    await warm(raw.url, 'plain');
-    rows.push(await measure('raw node:http, fixed XML', raw.url, 'plain', text));
-    await raw.child.kill();
-
-    const koa = await startServer('servers/bare-koa.ts', [fake.appId]);
-    await warm(koa.url, 'plain');
-    rows.push(await measure('bare Koa + fast-xml-parser, plaintext', koa.url, 'plain', text));
-    rows.push(await measure('bare Koa + fast-xml-parser, safe mode', koa.url, 'safe', text));
-    await koa.child.kill();
-  }
-
-  const env = {
+/** The environment fanhook runs with in the bench: production mode, safe mode possible, HTTP only. */
+export function fanhookEnv(fake: CallbackBenchOptions['fake'], dbUri: string): Record<string, string> {
+  return {
     NODE_ENV: 'production',
     WECHAT_TOKEN: 'fanhookbenchtoken',
     WECHAT_APPID: fake.appId,
     WECHAT_APPSECRET: fake.appSecret,
     WECHAT_API_BASE: fake.url,
     WECHAT_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-    MONGODB_URI: options.dbUri,
+    // The plaintext rows post to this safe-mode instance: allowed only with this switch.
+    WECHAT_ACCEPT_PLAINTEXT: 'on',
+    MONGODB_URI: dbUri,
     FANHOOK_ROLE: 'web',
     LOG_LEVEL: 'warn',
   };
-  const fanhook = await startServer('servers/fanhook-server.ts', [JSON.stringify(env)]);
-  try {
-    await warm(fanhook.url, 'plain', FANS);
-    await warm(fanhook.url, 'plain');
-    fanhook.child.process.send({ type: 'profile' });
-    await fanhook.child.firstMessage();
-    const persisted = async (row: CallbackRow): Promise<CallbackRow> => {
-      const stored = await settledInteractions(connection);
-      fanhook.child.process.send({ type: 'profile' });
-      const { profile } = await fanhook.child.firstMessage<{ profile: Record<string, { count: number; totalMs: number }> }>();
-      const perRequest = (n: number): string => (n / Math.max(1, row.result.requests)).toFixed(2);
-      const lines = Object.entries(profile)
-        .filter(([key]) => !key.startsWith('hello') && !key.startsWith('ping'))
-        .sort((a, b) => b[1].totalMs - a[1].totalMs)
-        .map(([key, s]) => `      ${key}: ${perRequest(s.count)}/request, ${(s.totalMs / s.count).toFixed(1)} ms avg`);
-      log(`    database commands:\n${lines.join('\n')}`);
-      rows.push({ ...row, stored });
-      return row;
-    };
-    await settledInteractions(connection);
-    await persisted(await measure('fanhook, plaintext text → reply, persisted', fanhook.url, 'plain', text));
-    await persisted(await measure('fanhook, safe mode text → reply, persisted', fanhook.url, 'safe', text));
-    // Every request is a follow from a fan never seen before, 50 at a time, for the whole run.
-    await persisted(
-      await measure('fanhook, follow burst (each request a new fan)', fanhook.url, 'plain', { kind: 'follow', scene: 'store_hz' }),
+}
+
+/** Starts fanhook (this checkout's, or an exported tree's) and waits for its port. */
+export function startFanhook(env: Record<string, string>, tree?: { root: string; src: string }): Promise<{ child: Child; url: string }> {
+  return startServer('servers/fanhook-server.ts', [JSON.stringify(env), ...(tree ? [tree.src] : [])], tree?.root);
+}
+
+/** Asks a fanhook child for its resident memory. */
+export async function rssOf(child: Child): Promise<number> {
+  child.process.send({ type: 'memory' });
+  const { memory } = await child.firstMessage<{ memory: { rss: number } }>();
+  return memory.rss;
+}
+
+export async function runCallbackBench(options: CallbackBenchOptions): Promise<CallbackRow[]> {
+  const { fake, connection, log } = options;
+  const durationSec = options.quick ? 5 : 10;
+  const base = { connections: options.connections, durationSec, appId: fake.appId };
+  const rows: CallbackRow[] = [];
+  const measure = async (
+    name: string,
+    subject: CallbackSubject,
+    url: string,
+    mode: 'plain' | 'safe',
+    workload: Workload,
+    amount?: number,
+  ): Promise<CallbackRow> => {
+    runCounter += 1;
+    const runId = `r${Date.now().toString(36)}${runCounter}`;
+    log(`  ${name} …`);
+    const result = await runLoad({ ...base, url: `${url}/wechat`, mode, workload, runId, ...(amount ? { amount } : {}) });
+    log(
+      `    ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${errorsOf(result)} errors, ${result.requests} requests`,
     );
-    await persisted(await measure('fanhook, one hot fan', fanhook.url, 'plain', { kind: 'hot_fan', content: '新品' }));
-  } finally {
-    fanhook.child.process.send({ type: 'stop' });
-    await fanhook.child.kill();
+    const row: CallbackRow = { name, subject, mode, text: workload.kind === 'text', result };
+    return row;
+  };
+  // Every server warms up for 2 s before it is measured (V8 and the database optimise the hot
+  // path first), with one message from each of the fans first: the measured text runs see
+  // known fans (steady state) everywhere — new fans are fanhook's follow-burst row.
+  const warm = async (url: string, mode: 'plain' | 'safe'): Promise<void> => {
+    const job = { ...base, url: `${url}/wechat`, mode, workload: TEXT };
+    await runLoad({ ...job, durationSec: 2, amount: FANS, runId: `warm${Date.now().toString(36)}` });
+    await runLoad({ ...job, durationSec: 2, runId: `warm${Date.now().toString(36)}` });
+  };
+  const textBoth = async (label: string, subject: CallbackSubject, file: string, args: string[]): Promise<void> => {
+    const server = await startServer(file, args);
+    try {
+      await warm(server.url, 'plain');
+      rows.push(await measure(`${label}, plaintext`, subject, server.url, 'plain', TEXT));
+      await warm(server.url, 'safe');
+      rows.push(await measure(`${label}, safe mode`, subject, server.url, 'safe', TEXT));
+    } finally {
+      await server.child.kill();
+    }
+  };
+
+  if (!options.fanhookOnly) {
+    const raw = await startServer('servers/raw-http.ts', []);
+    await warm(raw.url, 'plain');
+    rows.push(await measure('raw node:http, fixed XML', 'raw', raw.url, 'plain', TEXT));
+    await raw.child.kill();
+    await textBoth('bare Koa + fast-xml-parser (stores nothing)', 'koa', 'servers/bare-koa.ts', [fake.appId]);
+    for (const [label, subject, file, db] of [
+      ['persist floor: Koa + mongodb driver', 'floor', 'servers/persist-floor.ts', 'fanhook_bench_floor'],
+      ['persisting peer: wechat 2.1 + express + mongoose', 'peer', 'servers/persisting-peer.ts', 'fanhook_bench_peer'],
+    ] as const) {
+      await textBoth(label, subject, file, [fake.appId, withDatabase(options.serverUri, db)]);
+    }
+  }
+
+  const measureFanhook = async (
+    label: string,
+    subject: CallbackSubject,
+    db: Connection,
+    env: Record<string, string>,
+    tree?: { root: string; src: string },
+  ): Promise<void> => {
+    const stored = interactionCounter(db);
+    const fanhook = await startFanhook(env, tree);
+    try {
+      await warm(fanhook.url, 'plain');
+      fanhook.child.process.send({ type: 'profile' });
+      await fanhook.child.firstMessage();
+      await stored.settle();
+      const persisted = async (row: CallbackRow): Promise<void> => {
+        const added = await stored.settle();
+        fanhook.child.process.send({ type: 'profile' });
+        const { profile } = await fanhook.child.firstMessage<{ profile: Record<string, { count: number; totalMs: number }> }>();
+        const perRequest = (n: number): string => (n / Math.max(1, row.result.requests)).toFixed(2);
+        const lines = Object.entries(profile)
+          .filter(([key]) => !key.startsWith('hello') && !key.startsWith('ping'))
+          .sort((a, b) => b[1].totalMs - a[1].totalMs)
+          .map(([key, s]) => `      ${key}: ${perRequest(s.count)}/request, ${(s.totalMs / s.count).toFixed(1)} ms avg`);
+        log(`    database commands:\n${lines.join('\n')}`);
+        rows.push({ ...row, stored: added });
+      };
+      await persisted(await measure(`${label}, plaintext text → reply, persisted`, subject, fanhook.url, 'plain', TEXT));
+      await warm(fanhook.url, 'safe');
+      await stored.settle();
+      await persisted(await measure(`${label}, safe mode text → reply, persisted`, subject, fanhook.url, 'safe', TEXT));
+      if (subject === 'fanhook') {
+        // Every request is a follow from a fan never seen before, 50 at a time, for the whole run.
+        const burst = { kind: 'follow', scene: 'store_hz' } as const;
+        await persisted(await measure(`${label}, follow burst (each request a new fan)`, subject, fanhook.url, 'plain', burst));
+        await persisted(await measure(`${label}, one hot fan`, subject, fanhook.url, 'plain', { kind: 'hot_fan', content: '新品' }));
+      }
+    } finally {
+      fanhook.child.process.send({ type: 'stop' });
+      await fanhook.child.kill();
+    }
+  };
+  const env = fanhookEnv(fake, options.dbUri);
+  await measureFanhook('fanhook', 'fanhook', connection, env);
+  if (options.compare) {
+    // A database of its own: the older code may keep its collections differently.
+    const name = `${connection.name}_compare`;
+    const db = connection.useDb(name);
+    await db.dropDatabase();
+    const compareEnv = { ...env, MONGODB_URI: withDatabase(options.serverUri, name) };
+    await measureFanhook(`fanhook @ ${options.compare.label}`, 'compare', db, compareEnv, options.compare);
   }
   return rows;
 }
 
-let lastCount = 0;
-
 /**
- * Waits until no interaction is left `processing` and returns how many were added since the
- * previous call (completions may be written after the answer).
+ * Counts the interactions fanhook stores in `connection`'s database: settle() waits until none
+ * is left `processing` (completions may be written after the answer) and returns how many
+ * were added since the previous call.
  */
-async function settledInteractions(connection: Connection): Promise<number> {
+export function interactionCounter(connection: Connection): { settle(): Promise<number> } {
   const interactions = connection.collection('interactions');
-  for (let i = 0; i < 100 && (await interactions.countDocuments({ status: 'processing' })) > 0; i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const total = await interactions.countDocuments({});
-  const added = total - lastCount;
-  lastCount = total;
-  return added;
+  let lastCount = 0;
+  return {
+    async settle() {
+      for (let i = 0; i < 100 && (await interactions.countDocuments({ status: 'processing' })) > 0; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const total = await interactions.countDocuments({});
+      const added = total - lastCount;
+      lastCount = total;
+      return added;
+    },
+  };
 }

@@ -21,11 +21,11 @@ export interface Child {
   kill(): Promise<void>;
 }
 
-/** Starts `bench/<file>` under tsx with IPC, on `cpu` when taskset is available. */
-export function startChild(file: string, args: string[], cpu?: number): Child {
+/** Starts `bench/<file>` under tsx with IPC, on `cpu` when taskset is available, in `cwd` if given. */
+export function startChild(file: string, args: string[], cpu?: number, cwd?: string): Child {
   const node = [process.execPath, '--import', 'tsx', path.join(here, file), ...args];
   const command = CPUS.pinned && cpu !== undefined ? ['taskset', '-c', String(cpu), ...node] : node;
-  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(cwd ? { cwd } : {}) });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     process: child,
@@ -47,8 +47,8 @@ export function startChild(file: string, args: string[], cpu?: number): Child {
 }
 
 /** Starts a server child and waits for the port it reports. */
-export async function startServer(file: string, args: string[]): Promise<{ child: Child; url: string }> {
-  const child = startChild(file, args, CPUS.server);
+export async function startServer(file: string, args: string[], cwd?: string): Promise<{ child: Child; url: string }> {
+  const child = startChild(file, args, CPUS.server, cwd);
   const { port } = await child.firstMessage<{ port: number }>();
   return { child, url: `http://127.0.0.1:${port}` };
 }

@@ -1,9 +1,16 @@
 /**
- * `npm run bench`: starts its own database (startLocalDatabase), fake WeChat API, baseline
- * servers and fanhook, drives them from a separate load-generator process and prints one
- * table. `--quick` shortens every run (5 s loads, 100,000 fans only, 60 s per segment task);
- * `--only=callbacks|fanhook|segments` runs one section; `--mongodb-uri=mongodb://…` measures
- * against an existing server instead of the local engine/mongod; `--connections=50`.
+ * `npm run bench`: starts its own database (startLocalDatabase), the fake WeChat API, the
+ * baseline servers and fanhook, drives them from a separate load-generator process and prints
+ * the tables (progress goes to stderr). Sections: callbacks, segments, soak, links, orders,
+ * report — all of them by default.
+ *
+ *   --quick                 short runs (5 s loads, 100,000 fans only, a 1-minute soak)
+ *   --only=a,b              only these sections (`fanhook` = the callback section without baselines)
+ *   --fans=N,M              the segment section's fan counts (default 100000,1000000; --quick 100000)
+ *   --soak                  the soak alone; --soak-minutes=N sets its length (default 10)
+ *   --connections=N         concurrent connections of every load (default 50)
+ *   --compare-ref=REF       also measure fanhook as of commit REF in the callback section
+ *   --mongodb-uri=URI       measure against an existing server instead of the local engine
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,53 +20,97 @@ import { withDatabase } from '../src/db/with-database.js';
 import { startLocalDatabase } from '../src/devtools/local-engine/start-local-database.js';
 import { startFakeWechatApi } from '../src/devtools/fake-wechat-api.js';
 import { runCallbackBench } from './callback-bench.js';
+import { exportTree, type ExportedTree } from './compare-tree.js';
 import { CPUS } from './processes.js';
-import { formatCallbackTable, formatMachine } from './table.js';
+import { databaseName, formatCallbackTable, formatMachine } from './table.js';
 
-const args = new Set(process.argv.slice(2));
-const quick = args.has('--quick');
-const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const connectionsArg = [...args].find((a) => a.startsWith('--connections='));
-const connections = connectionsArg ? Number(connectionsArg.split('=')[1]) : 50;
+const SECTIONS = ['callbacks', 'segments', 'soak', 'links', 'orders', 'report'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const quick = args.includes('--quick');
+const onlyArg = option('only')?.split(',');
+const fanhookOnly = onlyArg?.includes('fanhook') ?? false;
+const only = args.includes('--soak') ? ['soak'] : onlyArg?.map((s) => (s === 'fanhook' ? 'callbacks' : s));
+const unknown = only?.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+if (unknown?.length) {
+  process.stderr.write(`npm run bench: unknown section ${unknown.join(', ')} (known: ${SECTIONS.join(', ')}, fanhook)\n`);
+  process.exit(64);
+}
+const runs = (section: Section): boolean => !only || only.includes(section);
+const connections = Number(option('connections') ?? 50);
+const soakMinutes = Number(option('soak-minutes') ?? (quick ? 1 : 10));
+const compareRef = option('compare-ref');
+const fanCounts = option('fans')
+  ?.split(',')
+  .map((n) => Number(n.replaceAll('_', '')));
 /** An existing MongoDB-wire server to measure instead of the local one (e.g. a real mongod). */
-const externalUri = [...args].find((a) => a.startsWith('--mongodb-uri='))?.slice('--mongodb-uri='.length);
+const externalUri = option('mongodb-uri');
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
+
+async function ferretdbVersion(uri: string): Promise<string | undefined> {
+  const client = await mongoose.createConnection(uri).asPromise();
+  try {
+    const info = (await client.db!.admin().command({ buildInfo: 1 })) as { ferretdb?: { version?: string } };
+    return info.ferretdb?.version;
+  } finally {
+    await client.close();
+  }
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'fanhook-bench-'));
   log(`fanhook benchmark${quick ? ' (quick)' : ''}: starting the database and the fake WeChat API`);
-  const db = externalUri ? { uri: externalUri, kind: 'external', stop: async () => undefined } : await startLocalDatabase({ dataDir });
+  const db = externalUri
+    ? { uri: externalUri, kind: 'external', stop: async () => undefined, analyze: async () => undefined }
+    : await startLocalDatabase({ dataDir });
   const dbUri = withDatabase(db.uri, 'fanhook_bench');
   const connection = await mongoose.createConnection(dbUri).asPromise();
   const fake = await startFakeWechatApi();
-  const out: string[] = [formatMachine(db.kind, CPUS.pinned), ''];
+  const database = databaseName(db.kind, await ferretdbVersion(dbUri));
+  const out: string[] = [formatMachine(database, CPUS.pinned), ''];
+  let compare: ExportedTree | undefined;
+  const context = { serverUri: db.uri, dbUri, connection, fake, quick, connections, log, analyze: () => db.analyze() };
   try {
-    if (!only || only === 'callbacks' || only === 'fanhook') {
+    if (runs('callbacks')) {
       log('callbacks:');
-      const rows = await runCallbackBench({ connection, dbUri, fake, quick, connections, log, fanhookOnly: only === 'fanhook' });
+      compare = compareRef ? await exportTree(compareRef) : undefined;
+      const rows = await runCallbackBench({ ...context, fanhookOnly, ...(compare ? { compare } : {}) });
       out.push(...formatCallbackTable(rows, connections), '');
     }
-    if (!only || only === 'segments') {
+    if (runs('segments')) {
       const { runSegmentBench } = await import('./segment-bench.js');
-      out.push(...(await runSegmentBench({ serverUri: db.uri, quick, log })), '');
-      // Seeded databases are dropped so a rerun on an external server starts clean.
-      for (const size of [100_000, 1_000_000]) {
-        const seeded = await mongoose.createConnection(withDatabase(db.uri, `fanhook_bench_seg_${size}`)).asPromise();
-        await seeded.dropDatabase().catch(() => undefined);
-        await seeded.close();
-      }
+      out.push(...(await runSegmentBench({ ...context, ...(fanCounts ? { sizes: fanCounts } : {}) })), '');
+    }
+    if (runs('links')) {
+      const { runLinkBench } = await import('./link-bench.js');
+      out.push(...(await runLinkBench(context)), '');
+    }
+    if (runs('orders')) {
+      const { runOrdersBench } = await import('./orders-bench.js');
+      out.push(...(await runOrdersBench(context)), '');
+    }
+    if (runs('report')) {
+      const { runReportBench } = await import('./report-bench.js');
+      out.push(...(await runReportBench(context)), '');
+    }
+    if (runs('soak')) {
+      const { runSoak } = await import('./soak-bench.js');
+      out.push(...(await runSoak({ ...context, minutes: soakMinutes })), '');
     }
   } finally {
     await connection.dropDatabase().catch(() => undefined);
     await connection.close();
     await fake.close();
     await db.stop();
+    await compare?.remove();
     await rm(dataDir, { recursive: true, force: true });
   }
-  out.push(`total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  out.push(`total bench time ${((Date.now() - started) / 60_000).toFixed(1)} min`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

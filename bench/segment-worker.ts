@@ -1,7 +1,8 @@
 /**
  * One segment-section task in its own process, so its peak memory (maxRSS) is its own:
- * seed N fans, evaluate a `/segment`, plan a broadcast, or sweep the tag rules. Reports
- * `{ ms, peakMiB, detail }` over IPC.
+ * seed N fans, count a segment's fans with the raw driver (the baseline), evaluate a
+ * `/segment`, plan a broadcast, or sweep the tag rules. Reports `{ ms, peakMiB, detail }`
+ * over IPC.
  */
 import mongoose from 'mongoose';
 import { countAudience } from '../src/broadcast/audience.js';
@@ -19,7 +20,7 @@ import { seedFans } from './seed-fans.js';
 
 export type SegmentTask =
   | { task: 'seed'; count: number }
-  | { task: 'scan' }
+  | { task: 'count'; expr: string }
   | { task: 'segment'; expr: string }
   | { task: 'plan'; expr: string }
   | { task: 'sweep' };
@@ -29,75 +30,79 @@ export const BENCH_SEGMENT = 'tag:vip OR (source:store_hz active<30d)';
 const LIMITS = { monthly: MONTHLY_PUSH_LIMIT, minGapMs: 0, csReserve: 1, batchSize: MASS_BATCH_MAX };
 const TIMEZONE = 'Asia/Shanghai';
 
-async function run(uri: string, job: SegmentTask): Promise<Record<string, unknown>> {
+/** Runs `job` on a connection opened first: the time reported is the task's alone. */
+async function run(uri: string, job: SegmentTask): Promise<{ ms: number; detail: Record<string, unknown> }> {
   const connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  await connection.db!.command({ ping: 1 });
   try {
-    const now = systemClock.now();
-    switch (job.task) {
-      case 'seed':
-        return { seeded: await seedFans(connection, job.count, now) };
-      case 'scan': {
-        let fans = 0;
-        for await (const _fan of connection.collection('fans').find({}, { batchSize: 1000 })) {
-          fans += 1;
-        }
-        return { fans };
-      }
-      case 'segment': {
-        const count = await countAudience({
-          connection,
-          filter: compileSegment(parseSegment(job.expr), now),
-          now,
-          month: monthKeyIn(now, TIMEZONE),
-          limits: LIMITS,
-        });
-        return {
-          total: count.total,
-          customer: count.customer,
-          mass: count.mass,
-          massCalls: count.massCalls,
-          quotaExcluded: count.quotaExcluded,
-        };
-      }
-      case 'plan': {
-        // Only what planBroadcast reads: it plans, it sends nothing.
-        const rules = await RuleRegistry.load('templates');
-        const deps = {
-          connection,
-          clock: systemClock,
-          logger: silentLogger,
-          timezone: TIMEZONE,
-          templatesDir: 'templates',
-          shopName: () => '小满衣橱',
-          syncedTags: () => rules.syncedTagNames(),
-          limits: LIMITS,
-        } as Partial<BroadcastDeps>;
-        const planned = await planBroadcast(deps as BroadcastDeps, {
-          expr: job.expr,
-          content: { type: 'text', text: '双十二会员专享：全场满 300 减 50' },
-        });
-        return { ...planned.numbers };
-      }
-      case 'sweep': {
-        const result = await sweepTags({
-          connection,
-          rules: await RuleRegistry.load('templates'),
-          clock: systemClock,
-          logger: silentLogger,
-        });
-        return { scanned: result.scanned, updated: result.updated };
-      }
-    }
+    const started = performance.now();
+    const detail = await task(connection, job);
+    return { ms: performance.now() - started, detail };
   } finally {
     await connection.close();
   }
 }
 
+async function task(connection: mongoose.Connection, job: SegmentTask): Promise<Record<string, unknown>> {
+  const now = systemClock.now();
+  switch (job.task) {
+    case 'seed':
+      return { seeded: await seedFans(connection, job.count, now) };
+    case 'count': {
+      // The database's own answer to the same filter, with no fanhook code around it.
+      const filter = compileSegment(parseSegment(job.expr), now);
+      return { fans: await connection.db!.collection('fans').countDocuments(filter) };
+    }
+    case 'segment': {
+      const count = await countAudience({
+        connection,
+        filter: compileSegment(parseSegment(job.expr), now),
+        now,
+        month: monthKeyIn(now, TIMEZONE),
+        limits: LIMITS,
+      });
+      return {
+        total: count.total,
+        customer: count.customer,
+        mass: count.mass,
+        massCalls: count.massCalls,
+        quotaExcluded: count.quotaExcluded,
+      };
+    }
+    case 'plan': {
+      // Only what planBroadcast reads: it plans, it sends nothing.
+      const rules = await RuleRegistry.load('templates');
+      const deps = {
+        connection,
+        clock: systemClock,
+        logger: silentLogger,
+        timezone: TIMEZONE,
+        templatesDir: 'templates',
+        shopName: () => '小满衣橱',
+        syncedTags: () => rules.syncedTagNames(),
+        limits: LIMITS,
+      } as Partial<BroadcastDeps>;
+      const planned = await planBroadcast(deps as BroadcastDeps, {
+        expr: job.expr,
+        content: { type: 'text', text: '双十二会员专享：全场满 300 减 50' },
+      });
+      return { ...planned.numbers };
+    }
+    case 'sweep': {
+      const result = await sweepTags({
+        connection,
+        rules: await RuleRegistry.load('templates'),
+        clock: systemClock,
+        logger: silentLogger,
+      });
+      return { scanned: result.scanned, updated: result.updated };
+    }
+  }
+}
+
 process.once('message', ({ uri, job }: { uri: string; job: SegmentTask }) => {
-  const started = performance.now();
   run(uri, job).then(
-    (detail) => {
-      const ms = performance.now() - started;
+    ({ ms, detail }) => {
       // maxRSS is in KiB: the peak resident memory of this whole process.
       process.send?.({ ms, peakMiB: process.resourceUsage().maxRSS / 1024, detail }, () => process.exit(0));
     },

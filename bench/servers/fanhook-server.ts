@@ -1,17 +1,28 @@
 /**
  * fanhook itself for the benchmark, in its own process: the real composition root on the
  * benchmark's database and fake WeChat API, HTTP only (FANHOOK_ROLE=web, as a scaled-out web
- * instance runs). Reports its port to the parent over IPC.
+ * instance runs). Reports its port to the parent over IPC, and on request the database
+ * commands it sent and its memory.
  */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import mongoose from 'mongoose';
-import { loadConfig } from '../../src/config.js';
-import { createFanhook } from '../../src/fanhook.js';
-import { createLogger } from '../../src/lib/logger.js';
 
 /** Environment for loadConfig, passed by the parent as JSON in argv[2]. */
 const env = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+/**
+ * The fanhook source tree to run: this checkout's, or (argv[3]) an exported older commit's,
+ * so one bench run can measure before and after a change under the same conditions.
+ */
+const srcRoot = process.argv[3] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
+const load = <T>(file: string): Promise<T> => import(pathToFileURL(path.join(srcRoot, file)).href) as Promise<T>;
 
 async function start(): Promise<void> {
+  const [{ loadConfig }, { createFanhook }, { createLogger }] = await Promise.all([
+    load<typeof import('../../src/config.js')>('config.ts'),
+    load<typeof import('../../src/fanhook.js')>('fanhook.ts'),
+    load<typeof import('../../src/lib/logger.js')>('lib/logger.ts'),
+  ]);
   const config = loadConfig(env);
   // Warnings only: a missed reply deadline or a failed write during the run must be seen.
   const logger = createLogger({ level: 'warn', destination: process.stderr });
@@ -30,6 +41,10 @@ async function start(): Promise<void> {
   process.on('message', (message: { type?: string }) => {
     if (message.type === 'profile') {
       process.send?.({ profile: profile.take() });
+    }
+    if (message.type === 'memory') {
+      const { rss, heapUsed } = process.memoryUsage();
+      process.send?.({ memory: { rss, heapUsed } });
     }
     if (message.type === 'stop') {
       void fanhook
