@@ -5,7 +5,14 @@
  * document too large, a key name it cannot store). Retrying a refused write only repeats the
  * refusal, so a refused message goes to the dead letters instead of the spool.
  */
-import { MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
 import { DatabaseUnavailableError, RefusedWriteError } from '../errors.js';
 
 /** Labels the driver and server put on errors a retry can cure (a step-down, a reset pool). */
@@ -28,6 +35,11 @@ export function isConnectionLoss(error: unknown): boolean {
   }
   if (error instanceof MongoError && TRANSIENT_LABELS.some((label) => error.hasErrorLabel(label))) {
     return true;
+  }
+  // A bulk write (insertMany) that lost its connection is a MongoBulkWriteError without write
+  // errors, wrapping the network error it met.
+  if (error instanceof MongoBulkWriteError && error.errorResponse instanceof Error && error.errorResponse !== error) {
+    return isConnectionLoss(error.errorResponse);
   }
   // mongoose queues commands while disconnected and fails them after its buffer timeout.
   return error instanceof Error && error.name === 'MongooseError' && /buffering timed out/.test(error.message);

@@ -1,4 +1,4 @@
-import { BSON, MongoClient, MongoNetworkError, MongoNotConnectedError, MongoServerError } from 'mongodb';
+import { BSON, MongoBulkWriteError, MongoClient, MongoNetworkError, MongoNotConnectedError, MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError, RefusedWriteError } from '../../src/errors.js';
 import { translateWriteFailure } from '../../src/interactions/write-failure.js';
@@ -14,6 +14,11 @@ describe('a failed write: outage or refusal', () => {
     ['a closed client', new MongoNotConnectedError('client is not connected')],
     ["mongoose's buffering timeout while disconnected", mongooseBufferTimeout],
     ['a step-down labelled retryable', steppedDown],
+    // What insertMany throws when the connection drops under it (seen when the database restarts).
+    [
+      'a bulk insert that lost its connection',
+      new MongoBulkWriteError(new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:38283'), undefined as never),
+    ],
   ])('calls %s an outage (the message is spooled and replayed)', (_name, error) => {
     expect(translateWriteFailure(error, 'interaction x')).toBeInstanceOf(DatabaseUnavailableError);
   });
