@@ -6,15 +6,14 @@
  * clientmsgid (WeChat answers 45065) instead of creating a second mass job.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeWechatApi, type FakeWechatApi } from '../../src/devtools/fake-wechat-api.js';
 import { getFanModel } from '../../src/fans/fan-model.js';
 import { useTestDb } from '../support/db.js';
-import { explainedBy, startFanhookProcess, type FanhookProcess } from '../support/fanhook-process.js';
+import { askProcess, customTexts, explainedBy, startFanhookProcess, type FanhookProcess } from '../support/fanhook-process.js';
+import { MASS_SEND, startHoldingProxy, type HoldingProxy } from '../support/holding-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 import { batchesOf, fanDoc, finishMassJobs, seedFans, waitForBroadcast } from './broadcast-support.js';
 
@@ -24,93 +23,13 @@ const TAG = 'sigkill';
 const FANS = 300;
 const BATCH = 100;
 const TEXT = '会员日：全场 8 折，仅限今天';
-const MASS_SEND = '/cgi-bin/message/mass/send';
 
 let fake: FakeWechatApi;
 let proxy: HoldingProxy;
 let dataDir: string;
 const processes: FanhookProcess[] = [];
 
-interface HoldingProxy {
-  url: string;
-  /** WeChat's answer to the held call, once the fake has given it. */
-  heldAnswer(): string | undefined;
-  close(): Promise<void>;
-}
-
-/**
- * Stands between fanhook and the fake WeChat API and forwards every call, except that the
- * answer to mass/send call number `holdCall` is swallowed: the fake has created the mass job
- * (WeChat received and accepted the batch) and the process waits for an answer that never
- * comes. Killing it then is the crash "after WeChat took the batch, before fanhook wrote it
- * down", without any timing guess.
- */
-async function startHoldingProxy(target: string, holdCall: number): Promise<HoldingProxy> {
-  let massSends = 0;
-  let held: string | undefined;
-  const forward = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) {
-      chunks.push(chunk as Buffer);
-    }
-    const body = Buffer.concat(chunks);
-    const upstream = await fetch(`${target}${req.url ?? '/'}`, {
-      method: req.method,
-      headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
-      body: body.length > 0 ? body : undefined,
-    });
-    const answer = Buffer.from(await upstream.arrayBuffer());
-    const isMassSend = req.method === 'POST' && new URL(req.url ?? '/', target).pathname === MASS_SEND;
-    if (isMassSend && (massSends += 1) === holdCall) {
-      held = answer.toString('utf8');
-      return;
-    }
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-    res.end(answer);
-  };
-  const server = http.createServer((req, res) => {
-    forward(req, res).catch((error: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(502);
-      }
-      res.end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    heldAnswer: () => held,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // The held answer's connection (and keep-alive ones) would otherwise keep close() waiting.
-        server.closeAllConnections();
-      }),
-  };
-}
-
-/** Texts of the customer-service messages the fake delivered to `openId`. */
-const customTexts = (openId: string): string[] =>
-  fake.customMessagesFor(openId).map((m) => String((m as { text?: { content?: string } }).text?.content ?? ''));
-
-/** What fanhook answered: the passive reply, or the customer-service messages after a late answer. */
-async function ask(target: FanhookProcess, openId: string, text: string): Promise<string> {
-  const before = fake.customMessagesFor(openId).length;
-  const { reply } = await target.fan(openId).sendText(text);
-  const passive = String(reply?.['Content'] ?? '');
-  if (passive) {
-    return passive;
-  }
-  const later = await explainedBy(
-    [target],
-    waitFor(
-      () => customTexts(openId).slice(before),
-      (texts) => texts.length > 0,
-      30_000,
-    ),
-  );
-  return later.join('\n');
-}
+const ask = (target: FanhookProcess, openId: string, text: string): Promise<string> => askProcess(fake, target, openId, text);
 
 beforeAll(async () => {
   fake = await startFakeWechatApi();
@@ -211,7 +130,7 @@ describe('a fanhook process killed with SIGKILL mid-broadcast, then restarted', 
     const reports = await explainedBy(
       [second],
       waitFor(
-        () => customTexts(ADMIN).filter((text) => text.startsWith('群发 #1 报告')),
+        () => customTexts(fake, ADMIN).filter((text) => text.startsWith('群发 #1 报告')),
         (found) => found.length > 0,
         30_000,
       ),

@@ -6,8 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { FakeWechatApi } from '../../src/devtools/fake-wechat-api.js';
 import type { SimulatedFan } from '../../src/devtools/simulated-fan.js';
 import { callbackEndpoint, TEST_TOKEN } from './harness.js';
+import { waitFor } from './wait-for.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -140,4 +142,28 @@ export async function explainedBy<T>(processes: readonly FanhookProcess[], wait:
     });
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs.join('\n')}`, { cause: error });
   }
+}
+
+/** Texts of the customer-service messages the fake delivered to `openId`. */
+export function customTexts(fake: FakeWechatApi, openId: string): string[] {
+  return fake.customMessagesFor(openId).map((m) => String((m as { text?: { content?: string } }).text?.content ?? ''));
+}
+
+/** What the process answered `openId`: the passive reply, or the customer-service messages after a late answer. */
+export async function askProcess(fake: FakeWechatApi, target: FanhookProcess, openId: string, text: string): Promise<string> {
+  const before = fake.customMessagesFor(openId).length;
+  const { reply } = await target.fan(openId).sendText(text);
+  const passive = String(reply?.['Content'] ?? '');
+  if (passive) {
+    return passive;
+  }
+  const later = await explainedBy(
+    [target],
+    waitFor(
+      () => customTexts(fake, openId).slice(before),
+      (texts) => texts.length > 0,
+      30_000,
+    ),
+  );
+  return later.join('\n');
 }
