@@ -1,14 +1,15 @@
 /**
  * Command: stores a batch of order rows and brings the buyers' purchase facts up to date.
  * Shared by `POST /api/orders` and `npm run import-orders`. Rows go a thousand at a time:
- * check each row, read the stored orders with those ids (one `_id $in`), write only the new
- * and changed ones (one unordered bulkWrite of upserts). Then the facts of every fan those
- * orders name are recomputed once: a fan with ten orders in the export is written once, not
- * ten times (fan writes are the dear part; each maintains the fans collection's indexes).
+ * check each row, read the stored orders with those ids (one `_id $in`), write the new ones
+ * (one unordered insertMany) and the changed ones (replaced by id). Then the facts of every
+ * fan those orders name are recomputed once: a fan with ten orders in the export is written
+ * once, not ten times (fan writes are the dear part; each maintains the fans' indexes).
  * A refused row never stops the good ones; an order whose fan is not known yet is stored as
  * it is and joined when the fan appears (join-orders.ts).
  */
-import type { AnyBulkWriteOperation, Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
+import { insertOutcomes } from '../db/write-errors.js';
 import { getFanModel } from '../fans/fan-model.js';
 import { chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
 import type { Clock } from '../lib/clock.js';
@@ -96,7 +97,8 @@ async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], re
   const orders = await withKnownOpenIds(deps.connection, [...pending.values()]);
   const stored = await storedOrders(deps.connection, orders);
   const now = deps.clock.now();
-  const writes: AnyBulkWriteOperation<Order>[] = [];
+  const fresh: Order[] = [];
+  const changed: Order[] = [];
   for (const order of orders) {
     const before = stored.get(order._id);
     if (before && sameOrderContent(withoutReceivedAt(before), order)) {
@@ -105,9 +107,7 @@ async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], re
     }
     report.accepted += 1;
     report.updated += before ? 1 : 0;
-    writes.push({
-      replaceOne: { filter: { _id: order._id }, replacement: { ...order, receivedAt: before?.receivedAt ?? now }, upsert: true },
-    });
+    (before ? changed : fresh).push({ ...order, receivedAt: before?.receivedAt ?? now });
     for (const side of before ? [before, order] : [order]) {
       if (side.openId) {
         buyers.openIds.add(side.openId);
@@ -116,8 +116,27 @@ async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], re
       }
     }
   }
-  if (writes.length > 0) {
-    await getOrderModel(deps.connection).bulkWrite(writes, { ordered: false });
+  await storeOrders(deps.connection, fresh, changed);
+}
+
+/**
+ * New orders go in one unordered insertMany (the cheap write); changed ones, and new ones
+ * another import stored meanwhile (the unique `_id` refused them), are replaced by id.
+ */
+async function storeOrders(connection: Connection, fresh: Order[], changed: Order[]): Promise<void> {
+  const orders = getOrderModel(connection);
+  const outcomes =
+    fresh.length > 0 ? await insertOutcomes(fresh.length, 'order', () => orders.insertMany(fresh, { ordered: false, lean: true })) : [];
+  const failed = outcomes.find((outcome): outcome is Error => outcome instanceof Error);
+  if (failed) {
+    throw failed;
+  }
+  const replacements = [...changed, ...fresh.filter((_, i) => outcomes[i] === 'duplicate')];
+  if (replacements.length > 0) {
+    await orders.bulkWrite(
+      replacements.map((order) => ({ replaceOne: { filter: { _id: order._id }, replacement: order, upsert: true } })),
+      { ordered: false },
+    );
   }
 }
 

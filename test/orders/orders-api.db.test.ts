@@ -60,6 +60,15 @@ describe('orders from the shop', () => {
     expect(await askAs(app, ADMIN, '/fan oTwiceBuyer')).toContain('购买：1 笔，共 ¥199.00');
   });
 
+  it('stores an order once when the same export arrives twice at the same moment', async () => {
+    await getFanModel(app.connection).insertMany([fanDoc('oRacingBuyer', now)]);
+    const body = [order('R-1', 'oRacingBuyer', 88, 1, [{ sku: 'PIN-1', name: '胸针' }])];
+    const answers = await Promise.all([postOrders(body), postOrders(body)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(await getOrderModel(app.connection).countDocuments({ _id: 'R-1' })).toBe(1);
+    expect(await factsOf('oRacingBuyer')).toMatchObject({ orders: 1, spentFen: 8_800 });
+  });
+
   it('refuses a bad row with its index and reason and keeps the good rows around it', async () => {
     const answer = await postOrders([
       order('B-1', 'oMixedBuyer', 100, 1, [{ sku: 'SOCK-1', name: '袜子' }]),
