@@ -98,12 +98,13 @@ async function clicksOf(
   broadcast: number,
   sent: ReadonlySet<string>,
 ): Promise<{ clickers: number; total: number; anonymous: number }> {
-  const clicks = getLinkClickModel(connection);
-  const [byFan, total] = await Promise.all([
-    clicks.aggregate<{ _id: string | null }>([{ $match: { broadcast } }, { $group: { _id: '$openId' } }]),
-    clicks.countDocuments({ broadcast }),
+  // One pass: clicks per fan, anonymous ones under the null id.
+  const byFan = await getLinkClickModel(connection).aggregate<{ _id: string | null; clicks: number }>([
+    { $match: { broadcast } },
+    { $group: { _id: '$openId', clicks: { $sum: 1 } } },
   ]);
-  const anonymous = await clicks.countDocuments({ broadcast, openId: { $exists: false } });
+  const total = byFan.reduce((sum, row) => sum + row.clicks, 0);
+  const anonymous = byFan.find((row) => row._id === null)?.clicks ?? 0;
   // A forwarded link opened by someone the push never reached is a click, not a clicker of this push.
   const clickers = byFan.filter((row) => row._id !== null && sent.has(row._id)).length;
   return { clickers, total, anonymous };

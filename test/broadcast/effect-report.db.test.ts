@@ -5,7 +5,7 @@ import { getFanModel } from '../../src/fans/fan-model.js';
 import { getLinkClickModel } from '../../src/links/link-click-model.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { importOrders } from '../../src/orders/import-orders.js';
-import { PUBLIC_URL, trackedLinksIn, visit, WECHAT_UA } from '../links/link-support.js';
+import { DESKTOP_UA, PUBLIC_URL, trackedLinksIn, visit, WECHAT_UA } from '../links/link-support.js';
 import { useTestDb } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
@@ -107,9 +107,11 @@ describe('the effect report', () => {
       app.fake.setOAuthOpener(opener);
       expect((await visit(app, link!, WECHAT_UA)).landedOn).toBe('https://shop.example.com/presale');
     }
+    // And someone opens it in a desktop browser: a click, but nobody's.
+    await visit(app, link!, DESKTOP_UA);
     await waitFor(
       () => getLinkClickModel(app.connection).countDocuments({ broadcast: number }),
-      (stored) => stored === 4,
+      (stored) => stored === 5,
     );
     // Twelve days later the shop's orders arrive.
     clock.advance(12 * DAY);
@@ -121,7 +123,7 @@ describe('the effect report', () => {
       { id: 'E-hold', openId: h1!, fen: 4_900, paidAt: new Date(pushedAt.getTime() + 2 * DAY) },
     ]);
     const report = await say(`/report ${number}`);
-    expect(report).toContain(`点击：3 人（点击率 ${((3 / sent.length) * 100).toFixed(1)}%），共 4 次，其中 0 次未识别粉丝`);
+    expect(report).toContain(`点击：3 人（点击率 ${((3 / sent.length) * 100).toFixed(1)}%），共 5 次，其中 1 次未识别粉丝`);
     expect(report).toContain(`群发组：${sent.length} 人，下单 1 人（${((1 / sent.length) * 100).toFixed(1)}%），2 单，销售额 ¥149.00`);
     expect(report).toContain(
       `对照组：${holdout.size} 人（未发送），下单 1 人（${((1 / holdout.size) * 100).toFixed(1)}%），1 单，销售额 ¥49.00`,
