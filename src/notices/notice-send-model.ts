@@ -44,6 +44,8 @@ const noticeSendSchema = new Schema<NoticeSend>(
 noticeSendSchema.index({ msgId: 1 }, { unique: true });
 // /report counts a broadcast's notices by result.
 noticeSendSchema.index({ broadcast: 1, result: 1 });
+// A handoff's last notice (one per silence of the fan, staff-reply-notice.ts).
+noticeSendSchema.index({ handoff: 1, sentAt: -1 }, { partialFilterExpression: { handoff: { $exists: true } } });
 
 /** The NoticeSend model on `connection` (collection `notice_sends`). */
 export function getNoticeSendModel(connection: Connection): Model<NoticeSend> {

@@ -2,12 +2,14 @@
  * Command: a staff reply the customer-service window no longer carries (the fan has not
  * written for 48 hours, or this round's 5 messages are used: 45015/45047) goes as the
  * service notice notices.yaml names in `staffReply`, instead of being lost. The notice says
- * there is an answer; the fan opens the chat to read on, which opens the window again.
+ * there is an answer; the fan opens the chat to read on, which opens the window again. One
+ * notice per chat until the fan writes again: a notice is a nudge, not a second channel.
  */
 import type { Connection } from 'mongoose';
 import { getFanModel } from '../fans/fan-model.js';
 import { WechatApiError } from '../errors.js';
 import { NoticeLimitError, type NoticeSender } from './notice-sender.js';
+import { getNoticeSendModel } from './notice-send-model.js';
 import { describeCuts, renderNotice } from './notice-templates.js';
 
 export interface StaffReplyNoticeDeps {
@@ -35,6 +37,11 @@ export async function sendStaffReplyNotice(
     return { ok: false, reason: '未配置服务通知（notices.yaml 的 staffReply），无法改用服务通知' };
   }
   const fan = await getFanModel(deps.connection).findOne({ openId: props.openId }, { subscriptionHistory: 0, daily: 0 }).lean();
+  // One notice per silence: more answers before the fan writes again would only crowd their notices.
+  const since = fan?.csWindow?.messageAt ?? new Date(0);
+  if (await getNoticeSendModel(deps.connection).exists({ handoff: props.shortId, sentAt: { $gt: since } })) {
+    return { ok: false, reason: '本次咨询已发过一条服务通知，粉丝回复前不再重复发送（以免打扰）；粉丝回复后即可继续对话' };
+  }
   const rendered = renderNotice(name, definition, { shopName: deps.shopName(), fan: fan ?? { openId: props.openId }, reply: props.text });
   try {
     await deps.notices.send(props.openId, rendered, { handoff: props.shortId });

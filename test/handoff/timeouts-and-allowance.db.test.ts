@@ -65,7 +65,7 @@ describe('timeouts on Agenda (injected clock)', () => {
 });
 
 describe('the customer-service allowance', () => {
-  it("warns staff before the fan's allowance runs out, then reports the refusal instead of swallowing it", async () => {
+  it("warns staff before the fan's allowance runs out, then sends the next answer as a service notice instead of losing it", async () => {
     const shortId = await open('oFanChatty');
     await app.fan('oStaffCleo').sendText(`/take ${shortId}`); // the fan's greeting uses 1 of 5
     const say = async (text: string) => String((await app.fan('oStaffCleo').sendText(text)).reply?.['Content'] ?? '');
@@ -73,21 +73,25 @@ describe('the customer-service allowance', () => {
     expect(await say('请问需要什么尺码')).toBe('');
     expect(await say('我们有S到XL')).toContain('只能再发送 1 条');
     expect(await say('M码最受欢迎')).toContain('已无法');
-    expect(await say('还在吗')).toContain('❌ 未送达');
+    expect(await say('还在吗')).toContain('已改为服务通知「consultReply」发出');
     expect(deliveredTo(app.fake, 'oFanChatty')).not.toContain('还在吗');
+    const notices = app.fake.messagesFor('oFanChatty').filter((m) => m.via === 'notice');
+    expect(JSON.stringify(notices.at(-1)?.body)).toContain('您的咨询有新回复：还在吗');
     const line = (await handoffOf('oFanChatty'))!.transcript.at(-1);
-    expect(line).toMatchObject({ from: 'staff', text: '还在吗', delivered: false });
+    expect(line).toMatchObject({ from: 'staff', kind: 'notice', text: '[服务通知] 还在吗', delivered: true });
   });
 
-  it('reports 45047 and 45015 from WeChat to the staff member', async () => {
+  it('answers 45047 and 45015 from WeChat with the service notice, and reports 45015 when the notice is refused too', async () => {
     await app.fan('oFanChatty').sendText('在的'); // a new fan message: 5 more
     app.fake.failNext('/cgi-bin/message/custom/send', 45047);
     const count = await app.fan('oStaffCleo').sendText('好的');
-    expect(String(count.reply?.['Content'])).toContain('45047');
+    expect(String(count.reply?.['Content'])).toContain('已改为服务通知');
     await app.fan('oFanChatty').sendText('在的');
     app.fake.failNext('/cgi-bin/message/custom/send', 45015);
+    app.fake.failNext('/cgi-bin/message/template/send', 43101);
     const window = await app.fan('oStaffCleo').sendText('好的');
     expect(String(window.reply?.['Content'])).toContain('45015');
+    expect(String(window.reply?.['Content'])).toContain('改用服务通知也未成功：微信拒绝（43101）');
     await app.fan('oStaffCleo').sendText('/end');
   });
 

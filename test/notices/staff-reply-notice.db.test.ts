@@ -12,7 +12,11 @@ const clock = new ManualClock(MONDAY_11_SHANGHAI);
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  app = await startHarness({ dbUri: db.uri, clock, env: { STAFF_OPENIDS: 'oNoticeStaff1,oNoticeStaff2,oNoticeStaff3,oNoticeStaff4' } });
+  app = await startHarness({
+    dbUri: db.uri,
+    clock,
+    env: { STAFF_OPENIDS: 'oNoticeStaff1,oNoticeStaff2,oNoticeStaff3,oNoticeStaff4,oNoticeStaff5' },
+  });
   // WeChat pushes TEMPLATESENDJOBFINISH to this instance's callback.
   app.fake.setCallback({ url: app.callbackUrl, token: 'fanhooktesttoken' });
 });
@@ -63,6 +67,20 @@ describe('a staff reply to a fan outside the 48-hour window', () => {
       delivered: true,
       text: '[服务通知] 有的，M码明天到货，给您留一件？',
     });
+  });
+
+  it('sends one notice per silence: a second reply before the fan writes again is held back and the staff member told', async () => {
+    await takenChat('oNoticeFan5', 'oNoticeStaff5');
+    clock.advance(49 * HOUR);
+    await app.fan('oNoticeStaff5').sendText('您好，M码有货');
+    const second = await app.fan('oNoticeStaff5').sendText('还需要别的吗？');
+    expect(String(second.reply?.['Content'])).toContain('本次咨询已发过一条服务通知，粉丝回复前不再重复发送');
+    expect(noticesTo('oNoticeFan5')).toHaveLength(1);
+    await app.fan('oNoticeFan5').sendText('需要L码');
+    clock.advance(49 * HOUR);
+    const later = await app.fan('oNoticeStaff5').sendText('L码明天到');
+    expect(String(later.reply?.['Content'])).toContain('已改为服务通知');
+    expect(noticesTo('oNoticeFan5')).toHaveLength(2);
   });
 
   it('also goes as a notice when WeChat itself answers 45015 although fanhook counted the window open', async () => {
