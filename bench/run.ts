@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: starts its own database (startLocalDatabase), the fake WeChat API, the
  * baseline servers and fanhook, drives them from a separate load-generator process and prints
- * the tables (progress goes to stderr). Sections: callbacks, segments, soak, links, orders,
- * report — all of them by default.
+ * the tables (progress and each finished table go to stderr). Sections, in this order: callbacks,
+ * soak, links, report, orders, segments — all of them by default (the heavy seeding last).
  *
  *   --quick                 short runs (5 s loads, 100,000 fans only, a 1-minute soak)
  *   --only=a,b              only these sections (`fanhook` = the callback section without baselines)
@@ -24,7 +24,7 @@ import { exportTree, type ExportedTree } from './compare-tree.js';
 import { CPUS } from './processes.js';
 import { databaseName, formatCallbackTable, formatMachine } from './table.js';
 
-const SECTIONS = ['callbacks', 'segments', 'soak', 'links', 'orders', 'report'] as const;
+const SECTIONS = ['callbacks', 'soak', 'links', 'report', 'orders', 'segments'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -75,32 +75,33 @@ async function main(): Promise<void> {
   const out: string[] = [formatMachine(database, CPUS.pinned), ''];
   let compare: ExportedTree | undefined;
   const context = { serverUri: db.uri, dbUri, connection, fake, quick, connections, log, analyze: () => db.analyze() };
-  try {
-    if (runs('callbacks')) {
-      log('callbacks:');
+  const sections: Record<Section, () => Promise<string[]>> = {
+    callbacks: async () => {
       compare = compareRef ? await exportTree(compareRef) : undefined;
       const rows = await runCallbackBench({ ...context, fanhookOnly, ...(compare ? { compare } : {}) });
-      out.push(...formatCallbackTable(rows, connections), '');
-    }
-    if (runs('segments')) {
-      const { runSegmentBench } = await import('./segment-bench.js');
-      out.push(...(await runSegmentBench({ ...context, ...(fanCounts ? { sizes: fanCounts } : {}) })), '');
-    }
-    if (runs('links')) {
-      const { runLinkBench } = await import('./link-bench.js');
-      out.push(...(await runLinkBench(context)), '');
-    }
-    if (runs('orders')) {
-      const { runOrdersBench } = await import('./orders-bench.js');
-      out.push(...(await runOrdersBench(context)), '');
-    }
-    if (runs('report')) {
-      const { runReportBench } = await import('./report-bench.js');
-      out.push(...(await runReportBench(context)), '');
-    }
-    if (runs('soak')) {
-      const { runSoak } = await import('./soak-bench.js');
-      out.push(...(await runSoak({ ...context, minutes: soakMinutes })), '');
+      return formatCallbackTable(rows, connections);
+    },
+    segments: async () => (await import('./segment-bench.js')).runSegmentBench({ ...context, ...(fanCounts ? { sizes: fanCounts } : {}) }),
+    links: async () => (await import('./link-bench.js')).runLinkBench(context),
+    orders: async () => (await import('./orders-bench.js')).runOrdersBench(context),
+    report: async () => (await import('./report-bench.js')).runReportBench(context),
+    soak: async () => (await import('./soak-bench.js')).runSoak({ ...context, minutes: soakMinutes }),
+  };
+  let failed = 0;
+  try {
+    for (const section of SECTIONS.filter(runs)) {
+      log(`${section}:`);
+      const sectionStarted = Date.now();
+      // A failing section is reported and the others still run: one broken task must not
+      // cost the figures of a 20-minute run.
+      const lines = await sections[section]().catch((error: unknown) => {
+        failed += 1;
+        return [`${section}: FAILED — ${error instanceof Error ? error.message : String(error)}`];
+      });
+      lines.push(`(${section}: ${((Date.now() - sectionStarted) / 60_000).toFixed(1)} min)`);
+      // Each table is also shown as soon as it is done, so a run cut short keeps what it measured.
+      log(lines.join('\n'));
+      out.push(...lines, '');
     }
   } finally {
     await connection.dropDatabase().catch(() => undefined);
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   }
   out.push(`total bench time ${((Date.now() - started) / 60_000).toFixed(1)} min`);
   process.stdout.write(`${out.join('\n')}\n`);
+  process.exitCode = failed > 0 ? 1 : 0;
 }
 
 main().catch((error: unknown) => {
