@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeWechatApi, type FakeWechatApi } from '../../src/devtools/fake-wechat-api.js';
 import { getFanModel } from '../../src/fans/fan-model.js';
 import { useTestDb } from '../support/db.js';
-import { askProcess, customTexts, explainedBy, startFanhookProcess, type FanhookProcess } from '../support/fanhook-process.js';
+import {
+  askProcess,
+  broadcastCrashEnv,
+  customTexts,
+  explainedBy,
+  startFanhookProcess,
+  type FanhookProcess,
+} from '../support/fanhook-process.js';
 import { MASS_SEND, startHoldingProxy, type HoldingProxy } from '../support/holding-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 import { batchesOf, fanDoc, finishMassJobs, seedFans, waitForBroadcast } from './broadcast-support.js';
@@ -54,20 +61,7 @@ afterAll(async () => {
 
 describe('a fanhook process killed with SIGKILL mid-broadcast, then restarted', () => {
   it('resumes the broadcast and sends nothing twice', async () => {
-    const env = {
-      MONGODB_URI: db.uri,
-      WECHAT_APPID: fake.appId,
-      WECHAT_APPSECRET: fake.appSecret,
-      WECHAT_API_BASE: proxy.url,
-      ADMIN_OPENIDS: ADMIN,
-      FANHOOK_ROLE: 'all',
-      FANHOOK_MASS_BATCH_SIZE: String(BATCH),
-      // Short, so the restarted process may take the dead one's job over within seconds.
-      FANHOOK_BROADCAST_LOCK_MS: '2000',
-      FANHOOK_DATA_DIR: dataDir,
-      // Everything, so a wait that times out prints what the processes were doing.
-      LOG_LEVEL: 'debug',
-    };
+    const env = broadcastCrashEnv({ dbUri: db.uri, fake, apiBase: proxy.url, admin: ADMIN, batchSize: BATCH, dataDir });
     const first = await startFanhookProcess({ env });
     processes.push(first);
     // The admin's message opens the 48-hour window the final report is sent through.

@@ -13,7 +13,7 @@ import { startFakeWechatApi, type FakeWechatApi } from '../../src/devtools/fake-
 import { getFanModel } from '../../src/fans/fan-model.js';
 import { batchesOf, fanDoc, seedFans, waitForBroadcast } from '../broadcast/broadcast-support.js';
 import { useTestDb } from '../support/db.js';
-import { askProcess, explainedBy, startFanhookProcess, type FanhookProcess } from '../support/fanhook-process.js';
+import { askProcess, broadcastCrashEnv, explainedBy, startFanhookProcess, type FanhookProcess } from '../support/fanhook-process.js';
 import { MASS_SEND, startHoldingProxy, type HoldingProxy } from '../support/holding-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -51,18 +51,7 @@ async function instance(prefix: string): Promise<FanhookProcess> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `fanhook-survivor-${prefix}-`));
   dataDirs.push(dataDir);
   const started = await startFanhookProcess({
-    env: {
-      MONGODB_URI: db.uri,
-      WECHAT_APPID: fake.appId,
-      WECHAT_APPSECRET: fake.appSecret,
-      WECHAT_API_BASE: `${proxy.url}/${prefix}`,
-      ADMIN_OPENIDS: ADMIN,
-      FANHOOK_ROLE: 'all',
-      FANHOOK_MASS_BATCH_SIZE: String(BATCH),
-      FANHOOK_BROADCAST_LOCK_MS: '2000',
-      FANHOOK_DATA_DIR: dataDir,
-      LOG_LEVEL: 'debug',
-    },
+    env: broadcastCrashEnv({ dbUri: db.uri, fake, apiBase: `${proxy.url}/${prefix}`, admin: ADMIN, batchSize: BATCH, dataDir }),
   });
   processes.push(started);
   return started;

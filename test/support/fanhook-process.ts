@@ -167,3 +167,30 @@ export async function askProcess(fake: FakeWechatApi, target: FanhookProcess, op
   );
   return later.join('\n');
 }
+
+/**
+ * The environment of a process in a broadcast crash test: both roles, mass batches of
+ * `batchSize`, and a short broadcast lock, so another process may take a dead one's job over
+ * within seconds; debug logs, so a wait that times out prints what the processes were doing.
+ */
+export function broadcastCrashEnv(props: {
+  dbUri: string;
+  fake: FakeWechatApi;
+  apiBase: string;
+  admin: string;
+  batchSize: number;
+  dataDir: string;
+}): Record<string, string> {
+  return {
+    MONGODB_URI: props.dbUri,
+    WECHAT_APPID: props.fake.appId,
+    WECHAT_APPSECRET: props.fake.appSecret,
+    WECHAT_API_BASE: props.apiBase,
+    ADMIN_OPENIDS: props.admin,
+    FANHOOK_ROLE: 'all',
+    FANHOOK_MASS_BATCH_SIZE: String(props.batchSize),
+    FANHOOK_BROADCAST_LOCK_MS: '2000',
+    FANHOOK_DATA_DIR: props.dataDir,
+    LOG_LEVEL: 'debug',
+  };
+}
