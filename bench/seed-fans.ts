@@ -14,8 +14,7 @@ const DAY = 86_400_000;
 /** Inserts `count` fans named `o_seed_<i>`; returns how many were inserted. */
 export async function seedFans(connection: Connection, count: number, now: Date): Promise<number> {
   // The indexes first, as a running fanhook has them: otherwise the next task's first query
-  // would also pay for building them over every seeded fan (that was ~20 s of the 100,000-fan
-  // `/segment` figure on FerretDB).
+  // would also pay for building them over every seeded fan.
   await ensureIndexes(connection);
   const fans = connection.collection('fans');
   const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
