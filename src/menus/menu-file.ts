@@ -6,12 +6,12 @@
  * positions): 1–3 buttons, 1–5 sub-buttons, names ≤ 16 bytes (≤ 60 in a sub-menu), keys
  * ≤ 128 bytes, URLs ≤ 1,024 bytes.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Mustache from 'mustache';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { readOptionalFile } from '../lib/yaml-file.js';
 
 export const MAX_BUTTONS = 3;
 export const MAX_SUB_BUTTONS = 5;
@@ -160,14 +160,6 @@ function lineOf(doc: Document, lines: LineCounter, where: (string | number)[]): 
 
 /** Reads menus.yaml; undefined when the file does not exist (the account has no fanhook menus). */
 export async function loadMenuFile(dir: string): Promise<MenuSet | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path.join(dir, 'menus.yaml'), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return undefined;
-    }
-    throw error;
-  }
-  return parseMenuFile(text);
+  const text = await readOptionalFile(path.join(dir, 'menus.yaml'));
+  return text === undefined ? undefined : parseMenuFile(text);
 }

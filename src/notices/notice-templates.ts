@@ -6,13 +6,12 @@
  * (WeChat no longer shows them) and no colours; a rendered value over 20 characters is cut,
  * and the caller is told which fields were cut so a preview can say so.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Mustache from 'mustache';
 import { z } from 'zod';
 import { describeIssue, renderTemplate } from '../conversation/templates.js';
 import { ValidationError } from '../errors.js';
-import { parseYamlFile } from '../lib/yaml-file.js';
+import { parseYamlFile, readOptionalFile } from '../lib/yaml-file.js';
 
 /** Since May 2023 WeChat caps a keyword value at about 20 characters (category templates refuse more). */
 export const MAX_NOTICE_VALUE_CHARS = 20;
@@ -93,16 +92,8 @@ export function parseNoticeTemplates(text: string, file = 'notices.yaml'): Notic
 
 /** Reads notices.yaml afresh (edits apply at the next use); a missing file means no notices. */
 export async function loadNoticeTemplates(dir: string): Promise<NoticeTemplates> {
-  let text: string;
-  try {
-    text = await readFile(path.join(dir, 'notices.yaml'), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { staffReply: undefined, notices: new Map() };
-    }
-    throw error;
-  }
-  return parseNoticeTemplates(text);
+  const text = await readOptionalFile(path.join(dir, 'notices.yaml'));
+  return text === undefined ? { staffReply: undefined, notices: new Map() } : parseNoticeTemplates(text);
 }
 
 /**

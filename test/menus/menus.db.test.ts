@@ -95,6 +95,14 @@ describe('menus.yaml drives the published buttons and the click replies', () => 
     expect(content(await app.fan('oMenuFan2').click('NEW'))).toContain('本周上新');
   });
 
+  it('refuses a tag menu for a tag rules.yaml does not mirror to WeChat (sync: true), and pushes nothing', async () => {
+    await writeFile(path.join(dir, 'menus.yaml'), original.replace('  新粉:', '  vip:'));
+    const answer = await askAs(app, ADMIN, '/menu publish');
+    expect(answer).toContain('❌ 菜单未能全部发布：标签「vip」没有在 rules.yaml 中设为 sync: true');
+    expect(answer).toContain('微信上的菜单没有变动。');
+    expect(app.fake.calls.filter((c) => c.path.startsWith('/cgi-bin/menu/') || c.path === '/cgi-bin/tags/create')).toEqual([]);
+  });
+
   it('names the line of a top-level name over 16 bytes', async () => {
     await writeFile(
       path.join(dir, 'menus.yaml'),

@@ -8,21 +8,6 @@ import { OK, error, isObject, type Answer, type FakeRequest, type Json } from '.
 import type { FakeAccount } from './fake-account.js';
 import type { FakeMenu } from './types.js';
 
-const TYPES = new Set([
-  'click',
-  'view',
-  'miniprogram',
-  'scancode_push',
-  'scancode_waitmsg',
-  'pic_sysphoto',
-  'pic_photo_or_album',
-  'pic_weixin',
-  'location_select',
-  'media_id',
-  'view_limited',
-  'article_id',
-  'article_view_limited',
-]);
 /** Types whose button needs a `key` (they push an event carrying it). */
 const KEYED = new Set([
   'click',
@@ -33,6 +18,7 @@ const KEYED = new Set([
   'pic_weixin',
   'location_select',
 ]);
+const TYPES = new Set([...KEYED, 'view', 'miniprogram', 'media_id', 'view_limited', 'article_id', 'article_view_limited']);
 
 const bytes = (value: unknown): number => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
 
