@@ -61,6 +61,8 @@ const envSchema = z.object({
    */
   WECHAT_ACCEPT_PLAINTEXT: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   WECHAT_API_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://api.weixin.qq.com'),
+  /** How long one WeChat API call may take before it counts as failed (and, if safe, is retried). */
+  FANHOOK_WECHAT_TIMEOUT_MS: z.coerce.number().int().min(200).max(60_000).default(10_000),
   /** Base URL of WeChat's web-authorization page (`/connect/oauth2/authorize`, WECHAT.md §16). */
   WECHAT_OAUTH_BASE: z.url({ error: 'must be an http(s) URL' }).default('https://open.weixin.qq.com'),
   /** Base URL of `showqrcode`, where a QR code's image is downloaded (WECHAT.md §0). */
@@ -137,6 +139,8 @@ export interface Config {
     /** With an AES key: plaintext callbacks are still accepted (WECHAT_ACCEPT_PLAINTEXT=on). */
     readonly acceptPlaintext: boolean;
     readonly apiBase: string;
+    /** Timeout of one WeChat API call. */
+    readonly apiTimeoutMs: number;
     /** Base URL of the web-authorization page. */
     readonly oauthBase: string;
     /** Base URL of `showqrcode` (QR code images). */
@@ -214,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       previousAesKey: e.WECHAT_AES_KEY_PREVIOUS,
       acceptPlaintext: e.WECHAT_ACCEPT_PLAINTEXT === 'on',
       apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''),
+      apiTimeoutMs: e.FANHOOK_WECHAT_TIMEOUT_MS,
       oauthBase: e.WECHAT_OAUTH_BASE.replace(/\/+$/, ''),
       mpBase: e.WECHAT_MP_BASE.replace(/\/+$/, ''),
     }),

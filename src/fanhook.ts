@@ -106,6 +106,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
   await getOrderModel(connection).init();
   const api = new WechatApiClient({
     baseUrl: config.wechat.apiBase,
+    timeoutMs: config.wechat.apiTimeoutMs,
     appId: config.wechat.appId,
     appSecret: config.wechat.appSecret,
     logger,
