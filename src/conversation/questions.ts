@@ -7,13 +7,17 @@ import path from 'node:path';
 import Mustache from 'mustache';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { isObjectBuiltin } from '../lib/own-value.js';
 import { parseYamlFile } from '../lib/yaml-file.js';
 
 const text = z.string().trim().min(1, 'must not be empty').max(600, 'is longer than 600 characters');
 const words = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 const questionBase = {
-  key: z.string().regex(/^[a-z][a-zA-Z0-9_]{0,31}$/, 'must be a simple attribute name like size or birthday'),
+  key: z
+    .string()
+    .regex(/^[a-z][a-zA-Z0-9_]{0,31}$/, 'must be a simple attribute name like size or birthday')
+    .refine((key) => !isObjectBuiltin(key), 'must not be a name every object has (constructor, toString…)'),
   ask: text,
   retry: text,
   thanks: text,

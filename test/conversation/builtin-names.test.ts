@@ -1,4 +1,10 @@
+/**
+ * Names from fans and merchants that every JavaScript object has (`constructor`, `toString`…):
+ * template variables, menu and scene texts, and question keys never resolve to them (issue 12
+ * item 6; the signed-callback side is fan-keys.db.test.ts).
+ */
 import { describe, expect, it } from 'vitest';
+import { parseQuestions } from '../../src/conversation/questions.js';
 import { parseReplyTemplates, renderTemplate } from '../../src/conversation/templates.js';
 
 describe('template variables are data', () => {
@@ -23,5 +29,13 @@ describe('template variables are data', () => {
     expect(replies.menus.get('constructor')).toBeUndefined();
     expect(replies.welcome.scenes.get('__proto__')).toBeUndefined();
     expect(replies.welcome.scenes.get('store_hz')).toBe('杭州');
+  });
+});
+
+describe('question keys are attribute names, never object built-ins', () => {
+  it.each(['constructor', 'toString', 'hasOwnProperty'])('refuses the key %s naming the question', (key) => {
+    expect(() => parseQuestions(`questions:\n  - { key: ${key}, type: text, ask: a, retry: b, thanks: c }\n`)).toThrow(
+      `questions.yaml: question "${key}" (questions[0]): key must not be a name every object has`,
+    );
   });
 });
