@@ -52,7 +52,11 @@ async function main(): Promise<void> {
     onCall: (call) => console.log(formatCall(call)),
   });
   console.log(`fake WeChat API on ${fake.url} (appid ${fake.appId}) — set WECHAT_API_BASE=${fake.url}`);
-  console.log(values.callback ? `MASSSENDJOBFINISH pushes go to ${values.callback}` : 'no --callback: MASSSENDJOBFINISH pushes disabled');
+  console.log(
+    values.callback
+      ? `MASSSENDJOBFINISH and TEMPLATESENDJOBFINISH pushes go to ${values.callback}`
+      : 'no --callback: MASSSENDJOBFINISH and TEMPLATESENDJOBFINISH pushes disabled',
+  );
   const stop = (): void => {
     void fake.close().then(() => process.exit(0));
   };
