@@ -45,7 +45,7 @@ describe('handoffs that went to WeChat customer service', () => {
     expect(text(queue)).toMatch(
       new RegExp(`#${shortId} 粉丝 oFanNoStaff — 已转微信客服，尚无客服接入，可 /take 接回，自 \\d\\d-\\d\\d \\d\\d:\\d\\d 起（12 分钟）`),
     );
-    expect(text(queue)).not.toContain('目前没有排队的会话。\n发送');
+    expect(text(queue)).toContain(`发送 /take 编号（接入）接待，例如 /take ${shortId}`);
   });
 
   it('can be taken back by a staff member who came online; the fan is then relayed to them, not to WeChat', async () => {
