@@ -194,16 +194,22 @@ export class InteractionStore implements InteractionClaims {
 
   /** Records the reply and closes the claim. */
   async complete(id: Types.ObjectId, outcome: ReplyOutcome): Promise<void> {
-    await this.updates.add({ id, set: { status: 'done', reply: outcome.reply, replyMode: outcome.replyMode } });
+    await this.update(id, { status: 'done', reply: outcome.reply, replyMode: outcome.replyMode });
   }
 
   /** Records that handling threw; the next delivery (a retry, a replay) may claim it again. */
   async fail(id: Types.ObjectId, error: unknown, outcome: ReplyOutcome): Promise<void> {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await this.updates.add({
-      id,
-      set: { status: 'failed', error: text.slice(0, 2000), reply: outcome.reply, replyMode: outcome.replyMode },
-    });
+    await this.update(id, { status: 'failed', error: text.slice(0, 2000), reply: outcome.reply, replyMode: outcome.replyMode });
+  }
+
+  /** @throws DatabaseUnavailableError or RefusedWriteError (the callback tells them apart). */
+  private async update(id: Types.ObjectId, set: Record<string, unknown>): Promise<void> {
+    try {
+      await this.updates.add({ id, set });
+    } catch (error) {
+      throw translateWriteFailure(error, `interaction ${id.toHexString()} update`);
+    }
   }
 }
 

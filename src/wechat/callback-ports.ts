@@ -34,6 +34,7 @@ export interface InteractionClaims {
   claim(message: InboundMessage): Promise<ClaimResult>;
   /** Waits for a concurrent delivery's outcome until `deadline` (ms since the epoch). */
   waitForOutcome(dedupeKey: string, deadline: number): Promise<ReplyOutcome | null>;
+  /** Records the outcome and closes the claim. */
   complete(id: unknown, outcome: ReplyOutcome): Promise<void>;
   /** Records a failed attempt; the next delivery of the message may claim it again. */
   fail(id: unknown, error: unknown, outcome: ReplyOutcome): Promise<void>;

@@ -5,6 +5,7 @@
  * customer-service message. Its end is recorded on the interaction — done, or failed with the
  * failure handed to `onFailure` (which retries or gives up).
  */
+import { DatabaseUnavailableError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Claim, InteractionClaims, ReplyOutcome } from './callback-ports.js';
@@ -22,9 +23,13 @@ export interface PipelineRunnerOptions {
   logger: Logger;
   clock: Clock;
   replyDeadlineMs: number;
-  /** Called after a failed attempt is recorded. */
+  /** Called when an attempt failed (it decides between another attempt and giving up). */
   onFailure: (message: InboundMessage, claim: Claim, error: unknown) => Promise<void>;
+  /** Waits between tries of a completion the database did not take (default 1, 2, 4, 8, 16 s). */
+  completionBackoffMs?: readonly number[];
 }
+
+const COMPLETION_BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
 
 export class PipelineRunner {
   constructor(private readonly options: PipelineRunnerOptions) {}
@@ -58,12 +63,15 @@ export class PipelineRunner {
     const finished = this.options.run(ctx).then(
       async () => {
         slot.close();
-        await this.options.claims.complete(claim.id, outcomeNow());
+        await this.recordCompletion(claim, outcomeNow(), logger);
       },
       async (error: unknown) => {
         slot.close();
         logger.error({ err: error, dedupeKey: dedupeKeyOf(message), attempt: claim.attempt }, 'pipeline failed; answered success');
-        await this.options.claims.fail(claim.id, error, outcomeNow());
+        // Not recorded while the database is away: the claim's lease then lets the next attempt in.
+        await this.options.claims
+          .fail(claim.id, error, outcomeNow())
+          .catch((failed: unknown) => logger.warn({ err: failed }, 'failed attempt not recorded'));
         await this.options.onFailure(message, claim, error);
       },
     );
@@ -80,5 +88,27 @@ export class PipelineRunner {
       return slot.reply ? { reply: slot.reply, replyMode: 'passive' } : { reply: null, replyMode: 'deferred' };
     }
     return outcomeNow();
+  }
+
+  /**
+   * Records the outcome of a processed message. A database that lost its connection gets a
+   * few more tries over half a minute, because an interaction left `processing` would be
+   * processed again once its lease runs out; the fan's answer does not wait for them.
+   */
+  private async recordCompletion(claim: Claim, outcome: ReplyOutcome, logger: Logger): Promise<void> {
+    const waits = this.options.completionBackoffMs ?? COMPLETION_BACKOFF_MS;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.options.claims.complete(claim.id, outcome);
+        return;
+      } catch (error) {
+        const wait = waits[attempt];
+        if (!(error instanceof DatabaseUnavailableError) || wait === undefined) {
+          logger.error({ err: error }, 'completion not recorded; the interaction stays processing until its lease runs out');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 }

@@ -157,12 +157,20 @@ export class WechatWebhook {
    * claim lets exactly one of them run), or, after the last, a dead letter.
    */
   private async retryOrGiveUp(message: InboundMessage, claim: Claim, error: unknown): Promise<void> {
-    if (!claim.lastAttempt) {
-      await this.options.spool.append({ message, receivedAt: Date.now() });
-      return;
+    try {
+      if (!claim.lastAttempt) {
+        await this.options.spool.append({ message, receivedAt: Date.now() });
+        return;
+      }
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      await this.options.deadLetters.add({ message, reason: 'failed', error: text, attempts: claim.attempt, receivedAt: Date.now() });
+    } catch (lost) {
+      // The disk refused too: WeChat's retry (if any) is all that is left.
+      this.options.logger.error(
+        { err: lost, dedupeKey: dedupeKeyOf(message) },
+        'failed message could be neither spooled nor dead-lettered',
+      );
     }
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await this.options.deadLetters.add({ message, reason: 'failed', error: text, attempts: claim.attempt, receivedAt: Date.now() });
   }
 
   private answer(request: DecodedRequest, outcome: ReplyOutcome, query: CallbackQuery): WebhookAnswer {
