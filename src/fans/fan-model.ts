@@ -138,6 +138,8 @@ export interface Fan {
    * absent until the first click, so only clickers are in its (partial) index.
    */
   clickedBroadcasts?: number[];
+  /** Dedupe keys of the fan's last messages, so a redelivered message is applied once (touch-fan.ts). */
+  appliedMessages?: string[];
   createdAt?: Date;
   updatedAt?: Date;
 }
@@ -203,6 +205,7 @@ export const fanSchema = new Schema<Fan>(
       rfm: { type: String },
     },
     clickedBroadcasts: { type: [Number], default: undefined },
+    appliedMessages: { type: [String], default: undefined },
   },
   { versionKey: false, timestamps: true, minimize: false },
 );
@@ -234,6 +237,8 @@ fanSchema.index({ clickedBroadcasts: 1 }, { partialFilterExpression: { clickedBr
 fanSchema.index({ unionId: 1 }, { sparse: true });
 // The WeChat tag sync job scans for fans whose tags changed.
 fanSchema.index({ tagsDirty: 1 });
+// The tag sweep re-reads the fans written since its previous run (jobs/sweep-tags.ts).
+fanSchema.index({ updatedAt: 1 });
 // A by-tag broadcast reads who fanhook recorded as tagged on WeChat (broadcast/tag-mirror.ts).
 fanSchema.index({ syncedTags: 1 });
 // /stats and the quota exclusion read this month's pushed fans.

@@ -1,8 +1,11 @@
 /**
- * Job: the periodic auto-tagging sweep over every fan for time-based rules (a fan who
- * says nothing still turns from `new` to `active` to `dormant`). One cursor over the fans;
- * the fans that change are written while it streams, a bulkWrite per WRITES_PER_BATCH.
+ * Job: the periodic auto-tagging sweep for time-based rules (a fan who says nothing still
+ * turns from `new` to `active` to `dormant`). One cursor over the fans that can have changed
+ * since the last sweep (tagging/sweep-candidates.ts) — over every fan the first time and after
+ * the rules changed; the fans that change are written while it streams, a bulkWrite per
+ * WRITES_PER_BATCH.
  */
+import { createHash } from 'node:crypto';
 import type { Agenda } from 'agenda';
 import type { AnyBulkWriteOperation, Connection, Types } from 'mongoose';
 import { getFanModel, type Fan } from '../fans/fan-model.js';
@@ -10,6 +13,8 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { planSweep, type SweepFan } from '../tagging/plan-sweep.js';
 import type { RuleRegistry } from '../tagging/rule-registry.js';
+import type { TagRule } from '../tagging/rules.js';
+import { sweepCandidates } from '../tagging/sweep-candidates.js';
 import { retryUnlessPermanent } from './agenda.js';
 
 export const SWEEP_TAGS_JOB = 'fans.sweep-tags';
@@ -47,11 +52,19 @@ const PROJECTION = {
 
 type ScannedFan = SweepFan & { _id: Types.ObjectId };
 
+/** The last completed sweep: when it started, and a digest of the rules it ran. */
+interface SweepMark {
+  _id: string;
+  startedAt: Date;
+  rules: string;
+}
+
+const sweepMarks = (connection: Connection) => connection.collection<SweepMark>('sweep_marks');
+const digestOf = (rules: readonly TagRule[]): string => createHash('sha256').update(JSON.stringify(rules)).digest('hex');
+
 /**
- * Sweeps every fan not purged; returns how many were scanned and changed.
+ * Sweeps the fans not purged that can have changed; returns how many were scanned and changed.
  *
- * Every fan is read: the rules are arbitrary time conditions (and old day counts are pruned
- * from any fan that has them), so no index narrows the set; the collection is streamed once.
  * A write matches the fan only while its `lastSeenAt` is the one the plan was made from: a fan
  * who wrote in meanwhile had every rule evaluated on that message (auto-tag), and a tier
  * planned from the older read must not overwrite it. Tag changes apply to the tags as they are
@@ -62,6 +75,12 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
   const model = getFanModel(deps.connection);
   const now = deps.clock.now();
   const rules = deps.rules.sweepRules;
+  const digest = digestOf(rules);
+  const mark = await sweepMarks(deps.connection).findOne({ _id: SWEEP_TAGS_JOB });
+  const filter =
+    mark && mark.rules === digest && mark.startedAt <= now
+      ? { purgedAt: { $exists: false }, $or: sweepCandidates(rules, mark.startedAt, now) }
+      : { purgedAt: { $exists: false } };
   let scanned = 0;
   let updated = 0;
   let batch: AnyBulkWriteOperation<Fan>[] = [];
@@ -73,7 +92,7 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
     }
   };
   const cursor = model
-    .find({ purgedAt: { $exists: false } }, PROJECTION)
+    .find(filter, PROJECTION)
     .lean<ScannedFan[]>()
     .cursor({ batchSize: deps.batchSize ?? 1000 });
   for await (const fan of cursor as AsyncIterable<ScannedFan>) {
@@ -87,6 +106,7 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
     }
   }
   await flush();
+  await sweepMarks(deps.connection).updateOne({ _id: SWEEP_TAGS_JOB }, { $set: { startedAt: now, rules: digest } }, { upsert: true });
   return { scanned, updated, ms: Math.round(performance.now() - started) };
 }
 
