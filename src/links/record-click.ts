@@ -79,7 +79,7 @@ export class ClickRecorder {
     }
     const firstOnBroadcast = clicks.filter((click, i) => docs[i]!.first && !taken.has(i) && click.link.broadcast);
     if (firstOnBroadcast.length > 0) {
-      // The raw collection: the field belongs to the segment grammar's schema, not to this write.
+      // One bulk update for the batch; a click by someone who is not (or no longer) a fan matches nobody.
       await getFanModel(this.connection).collection.bulkWrite(
         firstOnBroadcast.map((click) => ({
           updateOne: { filter: { openId: click.openId }, update: { $addToSet: { clickedBroadcasts: click.link.broadcast } } },
