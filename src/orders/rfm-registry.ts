@@ -34,7 +34,7 @@ export class RfmRegistry {
 
   /** "重要价值（vip）、…": the tiers a segment may name. */
   tierList(): string {
-    return this.current.map((tier) => `${tier.name}（${tier.key}）`).join('、');
+    return this.current.map((tier) => `${tier.name}（${tier.key}）`).join('、') || '（没有分层：templates/rfm.yaml 不存在）';
   }
 
   /** The display name of `key`, or the key itself when the file no longer has it. */
@@ -48,6 +48,16 @@ export class RfmRegistry {
   }
 }
 
+/** The tiers of `rfm.yaml`; none when the file does not exist (a templates folder from before RFM tiers). */
 async function readTiers(dir: string): Promise<RfmTier[]> {
-  return parseRfmTiers(await readFile(path.join(dir, 'rfm.yaml'), 'utf8'), 'rfm.yaml');
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, 'rfm.yaml'), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return [];
+    }
+    throw error;
+  }
+  return parseRfmTiers(text, 'rfm.yaml');
 }
