@@ -21,7 +21,7 @@ import { dedupeKeyOf, type InboundMessage } from './inbound.js';
 export interface CallbackIntakeOptions {
   claims: InteractionClaims;
   /** Records each plaintext callback's timestamp+nonce (one signature, one message). */
-  pairs: SignedPairLedger | undefined;
+  pairs: SignedPairLedger;
   /** Where messages wait while the database is away (WeChat's few retries would lose them). */
   spool: CallbackSpool;
   deadLetters: DeadLetterSink;
@@ -115,8 +115,7 @@ export class CallbackIntake {
   }
 
   private async checkAndClaim(message: InboundMessage, pair: string | undefined): Promise<ClaimResult | 'forged'> {
-    const { pairs } = this.options;
-    if (pair !== undefined && pairs && (await pairs.record(pair, dedupeKeyOf(message))) === 'other_message') {
+    if (pair !== undefined && (await this.options.pairs.record(pair, dedupeKeyOf(message))) === 'other_message') {
       return 'forged';
     }
     return this.options.claims.claim(message);

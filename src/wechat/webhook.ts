@@ -26,9 +26,6 @@ import { dedupeKeyOf, type InboundMessage } from './inbound.js';
 import { PipelineRunner } from './pipeline-run.js';
 import { answerFor, SUCCESS_ANSWER, type WebhookAnswer } from './reply-answer.js';
 
-export type { CallbackQuery } from './callback-auth.js';
-export type { WebhookAnswer } from './reply-answer.js';
-
 const SPOOL_AFTER_MS = 3_000;
 
 export interface WebhookOptions {
@@ -38,8 +35,8 @@ export interface WebhookOptions {
   /** With an AES key: still accept plaintext callbacks (WECHAT_ACCEPT_PLAINTEXT=on). */
   acceptPlaintext?: boolean;
   claims: InteractionClaims;
-  /** Records plaintext callbacks' timestamp+nonce; without it a copied pair is not caught. */
-  pairs?: SignedPairLedger;
+  /** Records plaintext callbacks' timestamp+nonce (one signature, one message). */
+  pairs: SignedPairLedger;
   deferred: DeferredReplySender;
   /** Runs the pipeline for one context. */
   run: (ctx: WechatContext) => Promise<void>;
