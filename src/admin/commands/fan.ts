@@ -59,6 +59,14 @@ export function fanCard(fan: Fan, now: Date, timezone: string, tierName: (key: s
   ].join('\n');
 }
 
+/** A fan who bought hundreds of different items still gets a card that fits a message. */
+const ITEMS_SHOWN = 20;
+
+function listed(names: string[]): string {
+  const shown = names.slice(0, ITEMS_SHOWN).join('、') || '无';
+  return names.length > ITEMS_SHOWN ? `${shown} 等 ${names.length} 种` : shown;
+}
+
 /** "购买：3 笔，共 ¥1,299.00…", the items and sizes bought, and the RFM tier. */
 function purchaseLines(fan: Fan, timezone: string, tierName: (key: string) => string): string[] {
   const bought = fan.purchases;
@@ -69,7 +77,7 @@ function purchaseLines(fan: Fan, timezone: string, tierName: (key: string) => st
   const day = (date: Date | undefined) => (date ? formatZoned(date, timezone).slice(0, 10) : '未知');
   return [
     `购买：${bought.orders} 笔，共 ¥${yuan}，首单 ${day(bought.firstAt)}，最近一单 ${day(bought.lastAt)}`,
-    `买过：${bought.names.join('、') || '无'}${bought.sizes.length > 0 ? `（尺码 ${bought.sizes.join('、')}）` : ''}`,
+    `买过：${listed(bought.names)}${bought.sizes.length > 0 ? `（尺码 ${bought.sizes.join('、')}）` : ''}`,
     `RFM 分层：${bought.rfm ? tierName(bought.rfm) : '无'}`,
   ];
 }
