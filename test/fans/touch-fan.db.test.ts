@@ -36,16 +36,36 @@ const text = (openId: string, content: string): InboundMessage => ({
 });
 
 describe('touchFan', () => {
-  it('creates one fan and counts all 20 of a newcomer\'s concurrent messages sent over four connections', async () => {
+  it("creates one fan and counts all 20 of a newcomer's concurrent messages sent over four connections", async () => {
     const now = new Date();
     const fans = await Promise.all(
       Array.from({ length: 20 }, (_, i) => touchFan({ connection: connections[i % 4]!, message: text('oTwentyAtOnce', `消息${i}`), now })),
     );
     // Each message saw the fan right after its own update: every count from 1 to 20 once.
-    expect(fans.map((fan) => fan.counts?.['text']).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(fans.map((fan) => fan.counts?.['text']).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     const stored = await getFanModel(connections[0]!).find({ openId: 'oTwentyAtOnce' }).lean();
     expect(stored).toHaveLength(1);
     expect(stored[0]?.counts?.['text']).toBe(20);
+  });
+
+  it('applies a message delivered again (a retry or a spool replay after a crash) once', async () => {
+    const now = new Date();
+    const message = text('oRedelivered', '门店在哪');
+    await touchFan({ connection: connections[0]!, message, now });
+    const again = await Promise.all([0, 1, 2].map((i) => touchFan({ connection: connections[i]!, message, now })));
+    expect(again.map((fan) => fan.counts?.['text'])).toEqual([1, 1, 1]);
+    const other = await touchFan({ connection: connections[3]!, message: text('oRedelivered', '包邮吗'), now });
+    expect(other.counts?.['text']).toBe(2);
+  });
+
+  it("applies a newcomer's first message once when its deliveries race to create the fan", async () => {
+    const message = text('oFirstRedelivered', '你好');
+    await Promise.all(connections.map((connection) => touchFan({ connection, message, now: new Date() })));
+    const stored = await getFanModel(connections[0]!).find({ openId: 'oFirstRedelivered' }).lean();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.counts?.['text']).toBe(1);
   });
 
   it('keeps the first-seen time of an existing fan and moves the last-seen time', async () => {

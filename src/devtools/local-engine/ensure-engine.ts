@@ -46,7 +46,8 @@ export async function ensureEngine(cacheDir: string = defaultCacheDir()): Promis
       stdout += chunk.toString('utf8');
     });
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': only then has all of its stdout arrived.
+    child.once('close', (code) => {
       const last = stdout.trim().split('\n').pop() ?? '';
       if (code === 0 && last) {
         resolve(last);
