@@ -67,7 +67,7 @@ export async function relayToFan(deps: HandoffDeps, props: RelayToFanProps): Pro
   const remaining = await deps.customerService.remainingAllowance(target.handoff.openId);
   if (remaining <= 1) {
     return [
-      `⚠️ #${target.handoff.shortId} 粉丝再发消息前，您${remaining === 0 ? '已无法' : '只能再'}发送${remaining === 0 ? '' : ' 1 条'}消息（微信规定：粉丝每发1条消息，48小时内最多回复5条）。`,
+      `⚠️ #${target.handoff.shortId} 粉丝再发消息前，您${remaining === 0 ? '已无法' : '只能再'}发送${remaining === 0 ? '' : ' 1 条'}消息（微信规定：粉丝每发1条消息，48小时内最多回复5条）。${remaining === 0 && deps.notices ? '之后的一条回复会改为服务通知发出。' : ''}`,
     ];
   }
   return [];
