@@ -8,7 +8,7 @@
  * unionid (import-orders.ts learns it from an order that names both), those orders get the
  * fan's openid.
  */
-import type { AnyBulkWriteOperation, Connection, Types } from 'mongoose';
+import type { AnyBulkWriteOperation, Connection, PipelineStage, Types } from 'mongoose';
 import { chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
 import { getFanModel, type Fan, type PurchaseFacts } from '../fans/fan-model.js';
 import { getOrderModel } from './order-model.js';
@@ -24,7 +24,7 @@ export interface RecomputePurchasesProps {
 }
 
 /** One fan's orders summed up by the aggregation. */
-interface OrderGroup {
+export interface OrderGroup {
   _id: string;
   orders: number;
   spentFen: number;
@@ -83,10 +83,10 @@ async function claimUnionOrders(connection: Connection, fans: FanIds[]): Promise
   }
 }
 
-async function groupOrders(connection: Connection, fans: FanIds[]): Promise<Map<string, OrderGroup>> {
+/** `$group` by openid and distinct SKUs, names and sizes: one fan's facts per output document (before the tier). */
+export function purchaseGroupStages(): PipelineStage[] {
   const distinct = (field: string) => ({ $reduce: { input: field, initialValue: [], in: { $setUnion: ['$$value', '$$this'] } } });
-  const groups = await getOrderModel(connection).aggregate<OrderGroup>([
-    { $match: { openId: { $in: fans.map((fan) => fan.openId) } } },
+  return [
     {
       $group: {
         _id: '$openId',
@@ -110,6 +110,13 @@ async function groupOrders(connection: Connection, fans: FanIds[]): Promise<Map<
         sizes: distinct('$sizes'),
       },
     },
+  ];
+}
+
+async function groupOrders(connection: Connection, fans: FanIds[]): Promise<Map<string, OrderGroup>> {
+  const groups = await getOrderModel(connection).aggregate<OrderGroup>([
+    { $match: { openId: { $in: fans.map((fan) => fan.openId) } } },
+    ...purchaseGroupStages(),
   ]);
   return new Map(groups.map((group) => [group._id, group]));
 }
@@ -138,4 +145,20 @@ export function factsOf(group: Omit<OrderGroup, '_id'>, tiers: readonly RfmTier[
   };
   const rfm = rfmTierOf(facts, tiers, now);
   return rfm ? { ...facts, rfm } : facts;
+}
+
+/** True when two fans' facts say the same (the nightly job writes only fans whose facts changed). */
+export function sameFacts(a: PurchaseFacts | undefined, b: PurchaseFacts): boolean {
+  const key = (facts: PurchaseFacts) =>
+    JSON.stringify([
+      facts.orders,
+      facts.spentFen,
+      facts.firstAt?.getTime(),
+      facts.lastAt?.getTime(),
+      facts.skus,
+      facts.names,
+      facts.sizes,
+      facts.rfm,
+    ]);
+  return a !== undefined && key(a) === key(b);
 }

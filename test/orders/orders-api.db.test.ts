@@ -177,6 +177,19 @@ describe('orders from the shop', () => {
     expect(await askAs(app, ADMIN, '/fan oFadingVip')).toContain('RFM 分层：重要保持');
   });
 
+  it('mends the facts of a fan that an interrupted import left behind at the nightly refresh', async () => {
+    await getFanModel(app.connection).insertMany([fanDoc('oMendedBuyer', now)]);
+    await postOrders([order('M-1', 'oMendedBuyer', 150, 3, [{ sku: 'BAG-1', name: '手提包' }])]);
+    // As if the process died after storing the order and before writing the fan's facts.
+    await getFanModel(app.connection).updateOne(
+      { openId: 'oMendedBuyer' },
+      { $set: { purchases: { orders: 0, spentFen: 0, skus: [], names: [], sizes: [] } } },
+    );
+    const rfm = await RfmRegistry.load(app.config.templatesDir);
+    await refreshRfmTiers({ connection: app.connection, rfm, clock: new ManualClock(now), logger: app.fanhook.handoff.logger });
+    expect(await factsOf('oMendedBuyer')).toMatchObject({ orders: 1, spentFen: 15_000, names: ['手提包'], rfm: 'new' });
+  });
+
   it('segments fans who never ordered (also those stored before purchase facts existed) and fans who clicked a broadcast', async () => {
     const tags = [{ name: 'nf-test', source: 'manual' as const, at: now }];
     await getFanModel(app.connection).insertMany([
