@@ -23,8 +23,9 @@ export interface LocalDatabaseOptions {
   readonly cacheDir?: string;
   readonly logger?: Logger;
   /**
-   * A throwaway database (a test run): PostgreSQL skips fsync, since a crash of the machine
-   * loses nothing anyone keeps. Dev data stays crash-safe.
+   * A throwaway database (a test run): PostgreSQL skips fsync — a killed server still loses no
+   * acknowledged write (the WAL is in the OS's hands), only a crash of the machine would, and
+   * that loses nothing anyone keeps. Dev data stays safe from both.
    */
   readonly ephemeral?: boolean;
 }
@@ -224,9 +225,8 @@ async function writeSettings(pgData: string, port: number, ephemeral: boolean, u
     "documentdb.enableBackgroundWorkerJobs = 'true'",
     // FerretDB pools its own connections, and each test file opens a few pools of its own.
     'max_connections = 300',
-    // Commits are acknowledged before the WAL reaches disk, like MongoDB's default write
-    // concern before its journal flush: a crash can lose the last moment, never corrupt.
-    'synchronous_commit = off',
+    // synchronous_commit stays on: an acknowledged write survives the server being killed, as
+    // with MongoDB's default write concern (the fault tests kill it mid-burst).
     // Two writers racing to insert one unique key can deadlock in DocumentDB's exclusion
     // constraints; find that in a tenth of the default second (FerretDB then retries the loser).
     "deadlock_timeout = '100ms'",
