@@ -125,8 +125,16 @@ export class InteractionStore implements InteractionClaims {
       return { outcome: 'duplicate', reply: existing.reply ?? null, replyMode: existing.replyMode ?? 'none' };
     }
     if (existing.leaseUntil && existing.leaseUntil < now) {
+      const dead = { _id: existing._id, status: 'processing' as const, leaseUntil: { $lt: now } };
+      if (attempts >= this.maxAttempts) {
+        // Every attempt died with its instance (a message that crashes the process, say):
+        // trying again would crash the next one.
+        const reason = 'processing never finished: the instance handling it stopped on every attempt';
+        const given = await this.model.updateOne(dead, { $set: { status: 'failed', error: reason }, $unset: { leaseUntil: 1 } });
+        return given.modifiedCount === 1 ? { outcome: 'exhausted', attempts, reason } : { outcome: 'in_progress', dedupeKey };
+      }
       // The claim's holder died: take the message over (one retry wins the conditional write).
-      return this.takeOver({ _id: existing._id, status: 'processing', leaseUntil: { $lt: now } }, now, dedupeKey);
+      return this.takeOver(dead, now, dedupeKey);
     }
     return { outcome: 'in_progress', dedupeKey };
   }

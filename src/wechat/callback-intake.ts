@@ -10,6 +10,7 @@ import type {
   Claim,
   ClaimResult,
   CallbackSpool,
+  DeadLetterReason,
   DeadLetterSink,
   InteractionClaims,
   SignedPairLedger,
@@ -36,8 +37,11 @@ export interface CallbackIntakeOptions {
 /** What became of a message that was not claimed: kept for replay, or given up on. */
 export type NotClaimed = 'spooled' | 'dead_lettered';
 
+/** A claim the callback goes on with (one whose attempts are exhausted is given up here). */
+export type Accepted = Exclude<ClaimResult, { outcome: 'exhausted' }>;
+
 /** What a replay does with a spooled entry: keep it for the next round, or drop it (done). */
-export type SpooledIntake = ClaimResult | 'keep' | 'drop';
+export type SpooledIntake = Accepted | 'keep' | 'drop';
 
 export class CallbackIntake {
   constructor(private readonly options: CallbackIntakeOptions) {}
@@ -52,7 +56,7 @@ export class CallbackIntake {
     pair: string | undefined,
     startedAt: number,
     onLateClaim: (claim: Claim) => void,
-  ): Promise<ClaimResult | NotClaimed> {
+  ): Promise<Accepted | NotClaimed> {
     const { spool } = this.options;
     const work = this.checkAndClaim(message, pair);
     let outage: string;
@@ -60,6 +64,10 @@ export class CallbackIntake {
       const result = await beforeDeadline(work, startedAt + this.options.spoolAfterMs - Date.now());
       if (result === 'forged') {
         throw new SignatureError('timestamp and nonce already used by another message');
+      }
+      if (result !== DEADLINE_PASSED && result.outcome === 'exhausted') {
+        await this.giveUp(message, 'failed', result.reason, result.attempts, startedAt);
+        return 'dead_lettered';
       }
       if (result !== DEADLINE_PASSED) {
         return result;
@@ -73,7 +81,7 @@ export class CallbackIntake {
       outage = 'claim timed out';
     } catch (error) {
       if (error instanceof RefusedWriteError) {
-        await this.giveUp(message, error, startedAt);
+        await this.giveUp(message, 'refused', error.message, 1, startedAt);
         return 'dead_lettered';
       }
       if (!(error instanceof DatabaseUnavailableError)) {
@@ -98,11 +106,15 @@ export class CallbackIntake {
       if (error instanceof DatabaseUnavailableError) {
         return 'keep';
       }
-      await this.giveUp(entry.message, error, entry.receivedAt);
+      await this.giveUp(entry.message, 'refused', error instanceof Error ? error.message : String(error), 1, entry.receivedAt);
       return 'drop';
     }
     if (result === DEADLINE_PASSED || (result !== 'forged' && result.outcome === 'in_progress')) {
       return 'keep';
+    }
+    if (result !== 'forged' && result.outcome === 'exhausted') {
+      await this.giveUp(entry.message, 'failed', result.reason, result.attempts, entry.receivedAt);
+      return 'drop';
     }
     if (result === 'forged') {
       this.options.logger.warn(
@@ -121,8 +133,7 @@ export class CallbackIntake {
     return this.options.claims.claim(message);
   }
 
-  private giveUp(message: InboundMessage, error: unknown, receivedAt: number): Promise<void> {
-    const text = error instanceof Error ? error.message : String(error);
-    return this.options.deadLetters.add({ message, reason: 'refused', error: text, attempts: 1, receivedAt });
+  private giveUp(message: InboundMessage, reason: DeadLetterReason, error: string, attempts: number, receivedAt: number): Promise<void> {
+    return this.options.deadLetters.add({ message, reason, error, attempts, receivedAt });
   }
 }

@@ -26,7 +26,11 @@ export interface Claim {
 }
 
 export type ClaimResult =
-  Claim | { outcome: 'duplicate'; reply: OutboundReply | null; replyMode: ReplyMode } | { outcome: 'in_progress'; dedupeKey: string };
+  | Claim
+  | { outcome: 'duplicate'; reply: OutboundReply | null; replyMode: ReplyMode }
+  | { outcome: 'in_progress'; dedupeKey: string }
+  /** Its last attempt never finished (the instance died each time): give the message up. */
+  | { outcome: 'exhausted'; attempts: number; reason: string };
 
 /** The interaction log with claim/complete semantics (exactly once across retries and instances). */
 export interface InteractionClaims {

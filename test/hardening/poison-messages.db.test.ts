@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayDeadLetters } from '../../src/interactions/dead-letter-replay.js';
 import { spoolDirOf } from '../../src/interactions/inbound-spool.js';
+import { interactionIdOf } from '../../src/interactions/interaction-store.js';
 import { useTestDb } from '../support/db.js';
 import { startHarness, TEST_ACCOUNT, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
@@ -134,6 +135,34 @@ describe('a pipeline that throws after the claim', () => {
     expect(passive + app.fake.customMessagesFor('oRetriedAfterFailure').length).toBe(1);
     expect(runs.get('重试时会好')).toBe(2);
   }, 15_000);
+
+  it('gives up on a message whose three attempts each died with their instance, instead of crashing a fourth', async () => {
+    const fields = textFields('oCrashesInstances', '每次都让实例崩溃');
+    const dedupeKey = `msg:${fields.MsgId}`;
+    // As three instances left it: claimed, then the process died before it could finish.
+    const now = new Date();
+    await interactions().insertOne({
+      _id: interactionIdOf(dedupeKey),
+      dedupeKey,
+      openId: 'oCrashesInstances',
+      kind: 'text',
+      msgType: 'text',
+      sentAt: now,
+      receivedAt: now,
+      payload: {},
+      status: 'processing',
+      leaseUntil: new Date(now.getTime() - 1_000),
+      attempts: 3,
+    });
+
+    const retry = await app.fan('oCrashesInstances').post(fields);
+
+    expect(retry.replyXml).toBe('success');
+    expect(runs.get('每次都让实例崩溃')).toBeUndefined();
+    expect(await deadLetters().findOne({ openId: 'oCrashesInstances' })).toMatchObject({ reason: 'failed', attempts: 3 });
+    expect(givenUpLines('oCrashesInstances')).toHaveLength(1);
+    expect(await interactions().findOne({ _id: interactionIdOf(dedupeKey) })).toMatchObject({ status: 'failed' });
+  });
 
   it('gives up after three attempts: one dead letter, one log line, and no fourth attempt', async () => {
     await app.fan('oAlwaysFails').sendText('每次都出错');
