@@ -83,7 +83,8 @@ export async function runSegmentBench(options: SegmentBenchOptions): Promise<str
     await dropDatabase(uri);
     const seeded = await runTask(uri, { task: 'seed', count: size }, 30 * 60_000);
     await options.analyze();
-    lines.push(`| ${fmt(size)} | seed (insertMany of 5,000, indexes first), then ANALYZE | ${cell(seeded).join(' | ')} | |`);
+    options.log(`    ${cell(seeded).join(', ')}`);
+    lines.push(`| ${fmt(size)} | seed (insertMany of 5,000, then the indexes), then ANALYZE | ${cell(seeded).join(' | ')} | |`);
     for (const [task, label] of TASKS) {
       options.log(`segments: ${label} over ${fmt(size)} fans …`);
       const job: SegmentTask = task === 'sweep' ? { task } : { task, expr: BENCH_SEGMENT };
