@@ -64,11 +64,12 @@ export function requestBuilder(options: RequestBuilderOptions): (index: number) 
 }
 
 /**
- * The mixed workload, one slot per request in turn, each fan taking a whole cycle before the
- * next fan: mostly text (keywords, thanks, a question the bot cannot answer), menu clicks, a
- * location report, a shared location, an image, follows from new fans. Within a cycle no
- * event repeats for a fan (two in one second would share a dedupe key, as a retry does), and
- * no two unanswerable messages follow each other (that would hand the fan to staff).
+ * The mixed workload: request i comes from fan i mod fans (one fan's messages arrive one after
+ * another, never together) and its kind is that fan's next slot of the cycle: mostly text
+ * (keywords, a question the bot cannot answer), menu clicks, a location report, a shared
+ * location, an image, follows from new fans. Within a cycle no event repeats for a fan (two in
+ * one second would share a dedupe key, as a retry does), and no two unanswerable messages
+ * follow each other (that would hand the fan to staff).
  */
 const MIX = [
   'text:新品',
@@ -109,8 +110,8 @@ function messageXml(options: RequestBuilderOptions, index: number, createTime: n
     case 'follow':
       return follow(`o_bench_${options.runId}_new_${index}`, w.scene);
     case 'mixed': {
-      const slot = MIX[index % MIX.length]!;
-      const fan = `o_bench_fan_${Math.floor(index / MIX.length) % w.fans}`;
+      const slot = MIX[Math.floor(index / w.fans) % MIX.length]!;
+      const fan = `o_bench_fan_${index % w.fans}`;
       const [kind, arg = ''] = slot.split(':');
       switch (kind) {
         case 'text':
