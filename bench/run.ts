@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: starts its own database (startLocalDatabase), the fake WeChat API, the
  * baseline servers and fanhook, drives them from a separate load-generator process and prints
- * the tables (progress and each finished table go to stderr). Sections, in this order: callbacks,
- * soak, links, report, orders, segments — all of them by default (the heavy seeding last).
+ * the tables (progress and each finished table go to stderr). Sections, in this order: soak,
+ * callbacks, segments, links, report, orders — all of them by default.
  *
- *   --quick                 short runs (5 s loads, 100,000 fans only, a 1-minute soak)
+ *   --quick                 short runs (5 s loads, a 1-minute soak, 100,000 fans only, 60 s per segment task)
  *   --only=a,b              only these sections (`fanhook` = the callback section without baselines)
  *   --fans=N,M              the segment section's fan counts (default 100000,1000000; --quick 100000)
  *   --soak                  the soak alone; --soak-minutes=N sets its length (default 10)
@@ -24,7 +24,7 @@ import { exportTree, type ExportedTree } from './compare-tree.js';
 import { CPUS } from './processes.js';
 import { databaseName, formatCallbackTable, formatMachine } from './table.js';
 
-const SECTIONS = ['callbacks', 'soak', 'links', 'report', 'orders', 'segments'] as const;
+const SECTIONS = ['soak', 'callbacks', 'segments', 'links', 'report', 'orders'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
