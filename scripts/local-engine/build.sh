@@ -148,10 +148,12 @@ GO
 errors_go="$work/ferretdb/internal/mongoerrors/mongoerrors.go"
 perl -0pi -e 's/(\tcase pgerrcode\.QueryCanceled:\n\t\tcode = ErrMaxTimeMSExpired\n)/$1\n\tcase pgerrcode.ExclusionViolation, pgerrcode.UniqueViolation:\n\t\tcode = ErrDuplicateKey\n\n\tcase pgerrcode.DeadlockDetected, pgerrcode.SerializationFailure:\n\t\tcode = Code(112) \/\/ WriteConflict\n/' "$errors_go"
 grep -q 'Code(112)' "$errors_go" || fail "FerretDB $FERRETDB_VERSION source differs from what build.sh patches ($errors_go)"
-# MongoDB retries an upsert that lost the race to insert a new unique key; FerretDB passes the
-# loser PostgreSQL's deadlock or exclusion violation instead (DocumentDB's unique indexes are
-# exclusion constraints, and concurrent inserts of one key deadlock there). The failed call was
-# rolled back whole, so calling it again is safe: retry update and findAndModify a few times.
+# Concurrent writers that race for one new unique key (two upserts of a newcomer, two instances
+# creating the same collection or indexes at start) make PostgreSQL answer the loser with a
+# deadlock or an exclusion violation — DocumentDB's unique indexes are exclusion constraints —
+# which FerretDB passes on. MongoDB settles these races itself (it retries such upserts, and
+# identical index builds wait for each other). The failed call was rolled back whole, so calling
+# it again is safe: retry update, findAndModify, create and createIndexes a few times.
 handler="$work/ferretdb/internal/handler"
 cat >"$handler/upsert_race.go" <<'GO'
 package handler
@@ -172,9 +174,15 @@ func isUpsertRace(err error) bool {
 	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001" || pg.Code == "23P01")
 }
 GO
-for call in 'documentdb_api.Update(connCtx, conn, h.L, dbName, spec, seq)' 'documentdb_api.FindAndModify(connCtx, conn, h.L, dbName, req.DocumentRaw())'; do
-  file=$(grep -l -F "$call" "$handler"/msg_update.go "$handler"/msg_findandmodify.go)
-  CALL="$call" perl -0pi -e 's/\t\tres, _, err = \Q$ENV{CALL}\E\n\t\treturn err\n/\t\tfor attempt := 1; ; attempt++ {\n\t\t\tres, _, err = $ENV{CALL}\n\t\t\tif err == nil || attempt == upsertRaceAttempts || !isUpsertRace(err) {\n\t\t\t\treturn err\n\t\t\t}\n\t\t}\n/' "$file"
+retried_calls=(
+  'msg_update.go|res, _, err = documentdb_api.Update(connCtx, conn, h.L, dbName, spec, seq)'
+  'msg_findandmodify.go|res, _, err = documentdb_api.FindAndModify(connCtx, conn, h.L, dbName, req.DocumentRaw())'
+  'msg_createindexes.go|res, err = h.createIndexes(connCtx, conn, doc.Command(), dbName, req.DocumentRaw())'
+  'msg_create.go|_, err = documentdb_api.CreateCollection(connCtx, conn, h.L, dbName, collectionName)'
+)
+for entry in "${retried_calls[@]}"; do
+  file="$handler/${entry%%|*}"
+  CALL="${entry#*|}" perl -0pi -e 's/\t\t\Q$ENV{CALL}\E\n\t\treturn err\n/\t\tfor attempt := 1; ; attempt++ {\n\t\t\t$ENV{CALL}\n\t\t\tif err == nil || attempt == upsertRaceAttempts || !isUpsertRace(err) {\n\t\t\t\treturn err\n\t\t\t}\n\t\t}\n/' "$file"
   grep -q 'upsertRaceAttempts' "$file" || fail "FerretDB $FERRETDB_VERSION source differs from what build.sh patches ($file)"
 done
 mkdir -p "$stage/bin"
