@@ -66,7 +66,7 @@ const TASKS: [Exclude<Task, 'seed'>, string][] = [
   ['plan', 'broadcast planning'],
   ['sweep', 'tag-rule sweep'],
 ];
-/** How long a task may run before it is given up: about twice its target at 1,000,000 fans. */
+/** How long a task may run before it is given up: 1.5 to 2 times its target at 1,000,000 fans. */
 const LIMIT_MS: Record<Exclude<Task, 'seed'>, number> = { count: 60_000, segment: 60_000, plan: 120_000, sweep: 180_000 };
 /** Planning and the sweep have targets at the largest size only, and run only there. */
 const LARGEST_ONLY = new Set<Task>(['plan', 'sweep']);
