@@ -102,7 +102,7 @@ export async function countAudience(props: {
 /**
  * Every fan of the audience with the fields the planner and templates need, one at a time: the
  * planner keeps only what it needs of each (openid, window, quota, content variant), so a big
- * audience is never held whole (1,000,000 fans: 675 MiB peak when it was).
+ * audience is never held whole in memory.
  */
 export function streamAudience(connection: Connection, filter: SegmentFilter): AsyncIterable<AudienceFan> {
   return getFanModel(connection)
