@@ -4,6 +4,7 @@
  * that need no OAuth round trip) and reports the figures to the parent over IPC.
  */
 import autocannon from 'autocannon';
+import { latencyFigures, serveOneJob } from './load-worker.js';
 
 export interface LinkLoadJob {
   url: string;
@@ -52,19 +53,10 @@ async function run(job: LinkLoadJob): Promise<LinkLoadResult> {
     ],
   });
   return {
-    requests: result.requests.total,
-    rps: result.requests.total / (result.duration || job.durationSec),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
+    ...latencyFigures(result, job.durationSec),
     errors: result.errors + result.timeouts,
     notRedirected,
   };
 }
 
-process.once('message', (job: LinkLoadJob) => {
-  run(job).then(
-    (result) => process.send?.({ result }, () => process.exit(0)),
-    (error: unknown) => process.send?.({ error: error instanceof Error ? error.stack : String(error) }, () => process.exit(1)),
-  );
-});
+serveOneJob(run);

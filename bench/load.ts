@@ -4,6 +4,7 @@
  * and reports the figures to the parent over IPC.
  */
 import autocannon from 'autocannon';
+import { latencyFigures, serveOneJob } from './load-worker.js';
 import { requestBuilder, type BuiltRequest, type RequestBuilderOptions } from './bench-requests.js';
 
 /** What the parent asks for. */
@@ -63,11 +64,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     ],
   });
   return {
-    requests: result.requests.total,
-    rps: result.requests.total / (result.duration || job.durationSec),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
+    ...latencyFigures(result, job.durationSec),
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
@@ -76,13 +73,4 @@ async function run(job: LoadJob): Promise<LoadResult> {
   };
 }
 
-process.once('message', (job: LoadJob) => {
-  run(job).then(
-    (result) => {
-      process.send?.({ result }, () => process.exit(0));
-    },
-    (error: unknown) => {
-      process.send?.({ error: error instanceof Error ? error.stack : String(error) }, () => process.exit(1));
-    },
-  );
-});
+serveOneJob(run);
