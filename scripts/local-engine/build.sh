@@ -160,18 +160,33 @@ package handler
 
 import (
 	"errors"
+	"math/rand/v2"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // upsertRaceAttempts bounds the retries of a write that lost a race for a new unique key.
-const upsertRaceAttempts = 5
+const upsertRaceAttempts = 8
 
 // isUpsertRace reports a deadlock, serialization failure or exclusion violation: PostgreSQL's
 // answers to the loser of two writes racing to insert the same unique key.
 func isUpsertRace(err error) bool {
 	var pg *pgconn.PgError
 	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001" || pg.Code == "23P01")
+}
+
+// backOffAfterRace waits before the next attempt when the race was a deadlock or a
+// serialization failure: the writers that collided were all rolled back, and retrying at once
+// would line them up to collide again. A random wait, doubling per attempt, spreads them out.
+// An exclusion violation means the winner has committed, so its retry goes at once.
+func backOffAfterRace(err error, attempt int) {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23P01" {
+		return
+	}
+	ceiling := 1 << min(attempt, 6)
+	time.Sleep(time.Duration(1+rand.IntN(ceiling)) * time.Millisecond)
 }
 GO
 retried_calls=(
@@ -182,7 +197,7 @@ retried_calls=(
 )
 for entry in "${retried_calls[@]}"; do
   file="$handler/${entry%%|*}"
-  CALL="${entry#*|}" perl -0pi -e 's/\t\t\Q$ENV{CALL}\E\n\t\treturn err\n/\t\tfor attempt := 1; ; attempt++ {\n\t\t\t$ENV{CALL}\n\t\t\tif err == nil || attempt == upsertRaceAttempts || !isUpsertRace(err) {\n\t\t\t\treturn err\n\t\t\t}\n\t\t}\n/' "$file"
+  CALL="${entry#*|}" perl -0pi -e 's/\t\t\Q$ENV{CALL}\E\n\t\treturn err\n/\t\tfor attempt := 1; ; attempt++ {\n\t\t\t$ENV{CALL}\n\t\t\tif err == nil || attempt == upsertRaceAttempts || !isUpsertRace(err) {\n\t\t\t\treturn err\n\t\t\t}\n\t\t\tbackOffAfterRace(err, attempt)\n\t\t}\n/' "$file"
   grep -q 'upsertRaceAttempts' "$file" || fail "FerretDB $FERRETDB_VERSION source differs from what build.sh patches ($file)"
 done
 mkdir -p "$stage/bin"
