@@ -162,13 +162,17 @@ export async function runCallbackBench(options: CallbackBenchOptions): Promise<C
       const persisted = async (row: CallbackRow): Promise<void> => {
         const added = await stored.settle();
         fanhook.child.process.send({ type: 'profile' });
-        const { profile } = await fanhook.child.firstMessage<{ profile: Record<string, { count: number; totalMs: number }> }>();
+        const { profile, cpu } = await fanhook.child.firstMessage<{
+          profile: Record<string, { count: number; totalMs: number }>;
+          cpu: number;
+        }>();
         const perRequest = (n: number): string => (n / Math.max(1, row.result.requests)).toFixed(2);
         const lines = Object.entries(profile)
           .filter(([key]) => !key.startsWith('hello') && !key.startsWith('ping'))
           .sort((a, b) => b[1].totalMs - a[1].totalMs)
           .map(([key, s]) => `      ${key}: ${perRequest(s.count)}/request, ${(s.totalMs / s.count).toFixed(1)} ms avg`);
-        log(`    database commands:\n${lines.join('\n')}`);
+        // The share covers the load and the settling after it, so a saturated core reads a little under 100%.
+        log(`    fanhook's process: ${(cpu * 100).toFixed(0)}% of its core; database commands:\n${lines.join('\n')}`);
         rows.push({ ...row, stored: added });
       };
       await persisted(await measure(`${label}, plaintext text → reply, persisted`, subject, fanhook.url, 'plain', TEXT));

@@ -23,7 +23,9 @@ export interface Child {
 
 /** Starts `bench/<file>` under tsx with IPC, on `cpu` when taskset is available, in `cwd` if given. */
 export function startChild(file: string, args: string[], cpu?: number, cwd?: string): Child {
-  const node = [process.execPath, '--import', 'tsx', path.join(here, file), ...args];
+  // BENCH_CPU_PROF_DIR: each child writes a V8 CPU profile there when it exits (Chrome DevTools opens it).
+  const profile = process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : [];
+  const node = [process.execPath, ...profile, '--import', 'tsx', path.join(here, file), ...args];
   const command = CPUS.pinned && cpu !== undefined ? ['taskset', '-c', String(cpu), ...node] : node;
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(cwd ? { cwd } : {}) });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

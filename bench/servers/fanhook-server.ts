@@ -31,6 +31,7 @@ async function start(): Promise<void> {
     .createConnection(config.mongodbUri!, { serverSelectionTimeoutMS: 10_000, autoIndex: true, monitorCommands: true })
     .asPromise();
   const profile = profileCommands(connection);
+  const cpu = cpuShare();
   const fanhook = await createFanhook({ config, connection, logger });
   await Promise.all(Object.values(connection.models).map((model) => model.init()));
   if (config.role !== 'web') {
@@ -40,7 +41,7 @@ async function start(): Promise<void> {
   process.send?.({ port });
   process.on('message', (message: { type?: string }) => {
     if (message.type === 'profile') {
-      process.send?.({ profile: profile.take() });
+      process.send?.({ profile: profile.take(), cpu: cpu.take() });
     }
     if (message.type === 'memory') {
       const { rss, heapUsed } = process.memoryUsage();
@@ -91,6 +92,19 @@ function profileCommands(connection: mongoose.Connection): { take(): Record<stri
       const taken = stats;
       stats = {};
       return taken;
+    },
+  };
+}
+
+/** The share of one core this process used since the last take: 1 means a core saturated. */
+function cpuShare(): { take(): number } {
+  let since = { usage: process.cpuUsage(), at: performance.now() };
+  return {
+    take() {
+      const used = process.cpuUsage(since.usage);
+      const wallMs = performance.now() - since.at;
+      since = { usage: process.cpuUsage(), at: performance.now() };
+      return (used.user + used.system) / 1000 / Math.max(1, wallMs);
     },
   };
 }
