@@ -166,27 +166,48 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// upsertRaceAttempts bounds the retries of a write that lost a race for a new unique key.
+// upsertRaceAttempts bounds the calls of a write that keeps losing races.
 const upsertRaceAttempts = 8
 
-// isUpsertRace reports a deadlock, serialization failure or exclusion violation: PostgreSQL's
-// answers to the loser of two writes racing to insert the same unique key.
-func isUpsertRace(err error) bool {
-	var pg *pgconn.PgError
-	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001" || pg.Code == "23P01")
+// upsertRace follows the attempts of one write through the races it loses.
+type upsertRace struct {
+	attempts  int
+	exclusion error
 }
 
-// backOffAfterRace waits before the next attempt when the race was a deadlock or a
-// serialization failure: the writers that collided were all rolled back, and retrying at once
-// would line them up to collide again. A random wait, doubling per attempt, spreads them out.
-// An exclusion violation means the winner has committed, so its retry goes at once.
-func backOffAfterRace(err error, attempt int) {
+// again reports whether to call the write again after it answered *err. When not, *err is the
+// answer to give, which is the truth when the attempts ran out in deadlocks after an exclusion
+// violation: the key exists (MongoDB's DuplicateKey, 11000), not a transient conflict.
+//
+//   - An exclusion violation (23P01) means the conflicting writer has committed, so one more
+//     call at once sees its document (an upsert then updates it); a second means the document
+//     exists and the write's filter does not match it: a genuine duplicate, answered as such.
+//   - A deadlock or serialization failure (40P01, 40001) rolled back every writer that
+//     collided; retrying at once would line them up to collide again, so each waits a random
+//     time that doubles per attempt.
+func (r *upsertRace) again(err *error) bool {
 	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23P01" {
-		return
+	if *err == nil || !errors.As(*err, &pg) {
+		return false
 	}
-	ceiling := 1 << min(attempt, 6)
-	time.Sleep(time.Duration(1+rand.IntN(ceiling)) * time.Millisecond)
+	r.attempts++
+	switch pg.Code {
+	case "23P01":
+		first := r.exclusion == nil
+		r.exclusion = *err
+		return first && r.attempts < upsertRaceAttempts
+	case "40P01", "40001":
+		if r.attempts >= upsertRaceAttempts {
+			if r.exclusion != nil {
+				*err = r.exclusion
+			}
+			return false
+		}
+		time.Sleep(time.Duration(1+rand.IntN(1<<min(r.attempts, 6))) * time.Millisecond)
+		return true
+	default:
+		return false
+	}
 }
 GO
 retried_calls=(
@@ -197,8 +218,8 @@ retried_calls=(
 )
 for entry in "${retried_calls[@]}"; do
   file="$handler/${entry%%|*}"
-  CALL="${entry#*|}" perl -0pi -e 's/\t\t\Q$ENV{CALL}\E\n\t\treturn err\n/\t\tfor attempt := 1; ; attempt++ {\n\t\t\t$ENV{CALL}\n\t\t\tif err == nil || attempt == upsertRaceAttempts || !isUpsertRace(err) {\n\t\t\t\treturn err\n\t\t\t}\n\t\t\tbackOffAfterRace(err, attempt)\n\t\t}\n/' "$file"
-  grep -q 'upsertRaceAttempts' "$file" || fail "FerretDB $FERRETDB_VERSION source differs from what build.sh patches ($file)"
+  CALL="${entry#*|}" perl -0pi -e 's/\t\t\Q$ENV{CALL}\E\n\t\treturn err\n/\t\tvar race upsertRace\n\t\tfor {\n\t\t\t$ENV{CALL}\n\t\t\tif !race.again(&err) {\n\t\t\t\treturn err\n\t\t\t}\n\t\t}\n/' "$file"
+  grep -q 'race.again' "$file" || fail "FerretDB $FERRETDB_VERSION source differs from what build.sh patches ($file)"
 done
 mkdir -p "$stage/bin"
 (cd "$work/ferretdb" && GOFLAGS=-buildvcs=false GOTOOLCHAIN=local go build -trimpath -o "$stage/bin/ferretdb" ./cmd/ferretdb) \
