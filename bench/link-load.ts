@@ -12,6 +12,8 @@ export interface LinkLoadJob {
   paths: string[];
   connections: number;
   durationSec: number;
+  /** Requests per second over all connections; unset: as fast as the server answers. */
+  rate?: number;
 }
 
 export interface LinkLoadResult {
@@ -35,6 +37,7 @@ async function run(job: LinkLoadJob): Promise<LinkLoadResult> {
     connections: job.connections,
     duration: job.durationSec,
     timeout: 10,
+    ...(job.rate ? { overallRate: job.rate } : {}),
     requests: [
       {
         method: 'GET',

@@ -53,6 +53,9 @@ import { WechatWebhook } from './wechat/webhook.js';
 
 type PipelineRunner = (ctx: WechatContext) => Promise<void>;
 
+/** How long a stopping instance waits for the link clicks still queued to be written. */
+const CLICK_FLUSH_MS = 3_000;
+
 /** Signed callbacks older (or newer) than this are refused as replays. */
 const MAX_REQUEST_AGE_SECONDS = 300;
 
@@ -304,6 +307,8 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
       }
       await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
       server?.closeAllConnections();
+      // No request can queue a click any more: the ones waiting are written before the connection closes.
+      await linkFollower?.close(CLICK_FLUSH_MS);
       await ops?.stop();
     },
   };

@@ -88,6 +88,11 @@ export class LinkFollower {
     }
   }
 
+  /** Writes the clicks still queued (at shutdown, once no more requests come). */
+  close(timeoutMs?: number): Promise<void> {
+    return this.clicks.close(timeoutMs);
+  }
+
   private async find(code: string): Promise<Pick<Link, '_id' | 'target' | 'broadcast'> | null> {
     const cached = this.cache.get(code);
     if (cached) {

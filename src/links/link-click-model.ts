@@ -37,9 +37,9 @@ const clickSchema = new Schema<LinkClick>(
   },
   { versionKey: false },
 );
-// The report counts a broadcast's clickers (distinct openids) from this index alone.
+// The report counts a broadcast's clickers (distinct openids) from this index alone. It is the
+// only secondary index: every click is an insert, and each index is written on each of them.
 clickSchema.index({ broadcast: 1, openId: 1 });
-clickSchema.index({ code: 1, at: 1 });
 
 /** The LinkClick model on `connection` (collection `link_clicks`). */
 export function getLinkClickModel(connection: Connection): Model<LinkClick> {
