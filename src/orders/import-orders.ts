@@ -1,22 +1,25 @@
 /**
  * Command: stores a batch of order rows and brings the buyers' purchase facts up to date.
- * Shared by `POST /api/orders` and `npm run import-orders`. Rows go a thousand at a time:
- * check each row, read the stored orders with those ids (one `_id $in`), write the new ones
- * (one unordered insertMany) and the changed ones (replaced by id). Then the facts of every
- * fan those orders name are recomputed once: a fan with ten orders in the export is written
- * once, not ten times (fan writes are the dear part; each maintains the fans' indexes).
- * A refused row never stops the good ones; an order whose fan is not known yet is stored as
- * it is and joined when the fan appears (join-orders.ts).
+ * Shared by `POST /api/orders` and `npm run import-orders`. Every row is checked first
+ * (plan-import.ts); the orders are then stored a thousand at a time, grouped by buyer: read
+ * the stored orders with those ids (one `_id $in`), write the new ones (one unordered
+ * insertMany) and the changed ones (replaced by id). As soon as all of a buyer's orders are
+ * stored, the buyer's facts are recomputed from the orders (recompute-purchases.ts), while the
+ * next buyers' orders are being stored: a fan with ten orders in the export is written once,
+ * not ten times, and only when its facts changed (fan writes are the dear part; each maintains
+ * every fan index). A refused row never stops the good ones; an order whose fan is not known
+ * yet is stored as it is and joined when the fan appears (join-orders.ts).
  */
 import type { Connection } from 'mongoose';
 import { insertOutcomes } from '../db/write-errors.js';
 import { getFanModel } from '../fans/fan-model.js';
 import { chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
 import type { Clock } from '../lib/clock.js';
-import { checkOrder, sameOrderContent, type OrderContent } from './order-input.js';
+import { sameOrderContent, type OrderContent } from './order-input.js';
 import { getOrderModel, type Order } from './order-model.js';
+import { buyerKeyOf, inBuyerOrder, planImport, type PlannedOrder, type RefusedRow } from './plan-import.js';
 import type { OrderRow } from './read-order-rows.js';
-import { recomputePurchases } from './recompute-purchases.js';
+import { PurchaseRecompute } from './recompute-purchases.js';
 import type { RfmTier } from './rfm-tiers.js';
 
 export interface ImportOrdersDeps {
@@ -28,13 +31,7 @@ export interface ImportOrdersDeps {
   tiers: () => readonly RfmTier[];
 }
 
-export interface RefusedRow {
-  /** 0-based position of the row in the upload (array element, NDJSON line or CSV order). */
-  index: number;
-  /** 1-based line in the body or file where the row starts (NDJSON and CSV). */
-  line?: number;
-  reason: string;
-}
+export type { RefusedRow };
 
 export interface ImportReport {
   /** Orders stored: new ones plus changed ones (`updated` of them). */
@@ -46,74 +43,96 @@ export interface ImportReport {
   refusedRows: RefusedRow[];
 }
 
-/** The buyers named by the orders written, whose facts are recomputed at the end. */
-interface Buyers {
-  openIds: Set<string>;
-  unionIds: Set<string>;
-}
-
-/** Imports `rows`; `onProgress` hears how many rows are stored after each thousand. */
+/** Imports `rows`; `onProgress` hears how many rows are done after each thousand orders stored. */
 export async function importOrders(
   deps: ImportOrdersDeps,
   rows: readonly OrderRow[],
   onProgress?: (done: number) => void,
 ): Promise<ImportReport> {
-  const report: ImportReport = { accepted: 0, updated: 0, unchanged: 0, refused: 0, refusedRows: [] };
-  const buyers: Buyers = { openIds: new Set(), unionIds: new Set() };
-  let done = 0;
-  for (const chunk of chunksOf(rows, IDS_PER_LOOKUP)) {
-    await importChunk(deps, chunk, report, buyers);
-    done += chunk.length;
+  const plan = planImport(rows, deps.timezone);
+  const report: ImportReport = { accepted: 0, updated: 0, unchanged: 0, refused: plan.refusedRows.length, refusedRows: plan.refusedRows };
+  for (const chunk of chunksOf(plan.orders, IDS_PER_LOOKUP)) {
+    await learnUnionIds(
+      deps.connection,
+      chunk.map((order) => order.last),
+    );
+  }
+  const planned: PlannedOrder[] = [];
+  for (const chunk of chunksOf(plan.orders, IDS_PER_LOOKUP)) {
+    planned.push(...(await withKnownOpenIds(deps.connection, chunk)));
+  }
+  const chunks = chunksOf(inBuyerOrder(planned), IDS_PER_LOOKUP);
+  // The chunk holding each buyer's last order: once it is stored, the buyer's facts can be recomputed.
+  const lastChunk = new Map<string, number>();
+  chunks.forEach((chunk, i) => chunk.forEach((order) => lastChunk.set(buyerKeyOf(order.last), i)));
+  const facts = new PurchaseRecompute({ connection: deps.connection, tiers: deps.tiers(), now: deps.clock.now() });
+  const touched = new Set<string>();
+  // Buyers that a changed order no longer names: recomputed once every order is stored.
+  const formerBuyers = new Set<string>();
+  let done = rows.length - plan.orders.length;
+  try {
+    for (const [i, chunk] of chunks.entries()) {
+      await importChunk(deps, chunk, report, { touched, formerBuyers });
+      const finished = [...touched].filter((key) => lastChunk.get(key)! <= i);
+      finished.forEach((key) => touched.delete(key));
+      addBuyers(facts, finished);
+      done += chunk.length;
+      onProgress?.(done);
+    }
+  } catch (error) {
+    // The orders stored before the failure still count: their buyers get their facts.
+    addBuyers(facts, [...touched, ...formerBuyers]);
+    await facts.finish().catch(() => undefined);
+    throw error;
+  }
+  if (chunks.length === 0) {
     onProgress?.(done);
   }
-  if (buyers.openIds.size + buyers.unionIds.size > 0) {
-    const [openIds, unionIds] = [[...buyers.openIds], [...buyers.unionIds]];
-    await recomputePurchases({ connection: deps.connection, tiers: deps.tiers(), now: deps.clock.now(), openIds, unionIds });
-  }
-  report.refused = report.refusedRows.length;
+  addBuyers(facts, [...touched, ...formerBuyers]);
+  await facts.finish();
   return report;
 }
 
-async function importChunk(deps: ImportOrdersDeps, rows: readonly OrderRow[], report: ImportReport, buyers: Buyers): Promise<void> {
-  // The last row of an order id in the chunk wins, as it would when sent one after another.
-  const pending = new Map<string, OrderContent>();
-  for (const row of rows) {
-    const check = 'unreadable' in row ? { ok: false as const, reason: row.unreadable } : checkOrder(row.raw, deps.timezone);
-    if (!check.ok) {
-      report.refusedRows.push({ index: row.index, ...(row.line ? { line: row.line } : {}), reason: check.reason });
-      continue;
-    }
-    const earlier = pending.get(check.order._id);
-    if (earlier && sameOrderContent(earlier, check.order)) {
-      report.unchanged += 1;
-      continue;
-    }
-    pending.set(check.order._id, check.order);
-  }
-  if (pending.size === 0) {
-    return;
-  }
-  await learnUnionIds(deps.connection, [...pending.values()]);
-  const orders = await withKnownOpenIds(deps.connection, [...pending.values()]);
-  const stored = await storedOrders(deps.connection, orders);
+function addBuyers(facts: PurchaseRecompute, keys: string[]): void {
+  facts.add(
+    keys.flatMap((key) => (key.startsWith('o:') ? [key.slice(2)] : [])),
+    keys.flatMap((key) => (key.startsWith('u:') ? [key.slice(2)] : [])),
+  );
+}
+
+async function importChunk(
+  deps: ImportOrdersDeps,
+  chunk: readonly PlannedOrder[],
+  report: ImportReport,
+  buyers: { touched: Set<string>; formerBuyers: Set<string> },
+): Promise<void> {
+  const stored = await storedOrders(
+    deps.connection,
+    chunk.map((order) => order.last),
+  );
   const now = deps.clock.now();
   const fresh: Order[] = [];
   const changed: Order[] = [];
-  for (const order of orders) {
-    const before = stored.get(order._id);
-    if (before && sameOrderContent(withoutReceivedAt(before), order)) {
+  for (const { first, last, changes, repeats } of chunk) {
+    const before = stored.get(last._id);
+    const content = before ? withoutReceivedAt(before) : undefined;
+    // Counted as if the rows had come one after another: the first against what was stored, each later one against the row before it.
+    if (content && sameOrderContent(content, first)) {
       report.unchanged += 1;
+    } else {
+      report.accepted += 1;
+      report.updated += before ? 1 : 0;
+    }
+    report.accepted += changes;
+    report.updated += changes;
+    report.unchanged += repeats;
+    if (content && sameOrderContent(content, last)) {
       continue;
     }
-    report.accepted += 1;
-    report.updated += before ? 1 : 0;
-    (before ? changed : fresh).push({ ...order, receivedAt: before?.receivedAt ?? now });
-    for (const side of before ? [before, order] : [order]) {
-      if (side.openId) {
-        buyers.openIds.add(side.openId);
-      } else if (side.unionId) {
-        buyers.unionIds.add(side.unionId);
-      }
+    (before ? changed : fresh).push({ ...last, receivedAt: before?.receivedAt ?? now });
+    buyers.touched.add(buyerKeyOf(last));
+    if (before && buyerKeyOf(before) !== buyerKeyOf(last)) {
+      buyers.formerBuyers.add(buyerKeyOf(before));
     }
   }
   await storeOrders(deps.connection, fresh, changed);
@@ -158,9 +177,9 @@ async function learnUnionIds(connection: Connection, orders: OrderContent[]): Pr
   );
 }
 
-/** Orders that name only a unionid get the openid of the fan already known by it. */
-async function withKnownOpenIds(connection: Connection, orders: OrderContent[]): Promise<OrderContent[]> {
-  const unionIds = [...new Set(orders.flatMap((order) => (!order.openId && order.unionId ? [order.unionId] : [])))];
+/** Orders that name only a unionid get the openid of the fan already known by it (every version, so they compare alike). */
+async function withKnownOpenIds(connection: Connection, orders: PlannedOrder[]): Promise<PlannedOrder[]> {
+  const unionIds = [...new Set(orders.flatMap(({ last }) => (!last.openId && last.unionId ? [last.unionId] : [])))];
   if (unionIds.length === 0) {
     return orders;
   }
@@ -168,10 +187,11 @@ async function withKnownOpenIds(connection: Connection, orders: OrderContent[]):
     .find({ unionId: { $in: unionIds } }, { openId: 1, unionId: 1 })
     .lean();
   const openIdOf = new Map(fans.map((fan) => [fan.unionId!, fan.openId]));
-  return orders.map((order) => {
+  const joined = (order: OrderContent): OrderContent => {
     const openId = !order.openId && order.unionId ? openIdOf.get(order.unionId) : undefined;
     return openId ? { ...order, openId } : order;
-  });
+  };
+  return orders.map((order) => ({ ...order, first: joined(order.first), last: joined(order.last) }));
 }
 
 async function storedOrders(connection: Connection, orders: OrderContent[]): Promise<Map<string, Order>> {

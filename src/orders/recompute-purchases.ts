@@ -1,15 +1,16 @@
 /**
  * Command: recomputes the purchase facts on the fan documents of some buyers from the
  * `orders` collection — one aggregation ($group by openid) per thousand fans, then one
- * bulkWrite. Facts are always derived from all of a fan's orders, never incremented, so a
- * re-import, a changed order or an order that arrived before its fan all end up right.
+ * bulkWrite of the fans whose facts changed. Facts are always derived from all of a fan's
+ * orders, never incremented, so a re-import, a changed order or an order that arrived before
+ * its fan all end up right.
  *
  * Orders that name their buyer only by unionid are joined here: once a fan carries that
  * unionid (import-orders.ts learns it from an order that names both), those orders get the
  * fan's openid.
  */
 import type { AnyBulkWriteOperation, Connection, PipelineStage, Types } from 'mongoose';
-import { chunksOf, IDS_PER_LOOKUP } from '../db/update-chunks.js';
+import { IDS_PER_LOOKUP } from '../db/update-chunks.js';
 import { getFanModel, type Fan, type PurchaseFacts } from '../fans/fan-model.js';
 import { getOrderModel } from './order-model.js';
 import { rfmTierOf, type RfmTier } from './rfm-tiers.js';
@@ -35,32 +36,97 @@ export interface OrderGroup {
   sizes: string[];
 }
 
-type FanIds = Pick<Fan, 'openId' | 'unionId'> & { _id: Types.ObjectId };
+type FanIds = Pick<Fan, 'openId' | 'unionId'> & { _id: Types.ObjectId; purchases?: PurchaseFacts };
 
 /** The facts of a fan with no orders. */
 export const NO_PURCHASES: PurchaseFacts = { orders: 0, spentFen: 0, skus: [], names: [], sizes: [] };
 
 /** Recomputes the facts of the known fans among the buyers; returns how many fans were written. */
 export async function recomputePurchases(props: RecomputePurchasesProps): Promise<number> {
-  const buyers = [...new Set(props.openIds)].map((openId) => ({ openId }) as { openId?: string; unionId?: string });
-  buyers.push(...[...new Set(props.unionIds ?? [])].map((unionId) => ({ unionId })));
-  let written = 0;
-  const chunks = chunksOf(buyers, IDS_PER_LOOKUP);
-  // Two chunks in flight: one chunk's aggregation overlaps the other's fan writes.
-  const work = async (): Promise<void> => {
-    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
-      const fans = await findFans(props.connection, chunk);
-      if (fans.length > 0) {
-        await claimUnionOrders(props.connection, fans);
-        written += await writeFacts(props, fans, await groupOrders(props.connection, fans));
-      }
-    }
-  };
-  await Promise.all([work(), work()]);
-  return written;
+  const recompute = new PurchaseRecompute(props);
+  recompute.add(props.openIds, props.unionIds);
+  return recompute.finish();
 }
 
-async function findFans(connection: Connection, buyers: { openId?: string; unionId?: string }[]): Promise<FanIds[]> {
+/** Thousand-buyer chunks recomputed at once: one chunk's aggregation overlaps the other's fan writes. */
+const PARALLEL_CHUNKS = 2;
+
+type Buyer = { openId?: string; unionId?: string };
+
+/**
+ * Recomputes buyers as they are added, a thousand at a time, while the caller goes on (an
+ * import adds the buyers whose orders are all stored, then stores the next ones). `finish()`
+ * recomputes the rest and says how many fans were written; a fan whose facts did not change
+ * is not written.
+ */
+export class PurchaseRecompute {
+  private readonly queue: Buyer[] = [];
+  private readonly queued = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private finishing = false;
+  private failure: { error: unknown } | undefined;
+  private written = 0;
+
+  constructor(private readonly props: Omit<RecomputePurchasesProps, 'openIds' | 'unionIds'>) {}
+
+  /** Queues buyers (by openid, and by unionid for orders that carry only that); a buyer queued twice is done once. */
+  add(openIds: Iterable<string>, unionIds: Iterable<string> = []): void {
+    const queue = (key: string, buyer: Buyer): void => {
+      if (!this.queued.has(key)) {
+        this.queued.add(key);
+        this.queue.push(buyer);
+      }
+    };
+    for (const openId of openIds) {
+      queue(`o:${openId}`, { openId });
+    }
+    for (const unionId of unionIds) {
+      queue(`u:${unionId}`, { unionId });
+    }
+    this.start();
+  }
+
+  /** Recomputes what is queued and waits for all of it; rethrows the first failure. */
+  async finish(): Promise<number> {
+    this.finishing = true;
+    this.start();
+    while (this.running.size > 0) {
+      await Promise.all(this.running);
+    }
+    if (this.failure) {
+      throw this.failure.error;
+    }
+    return this.written;
+  }
+
+  private start(): void {
+    while (this.running.size < PARALLEL_CHUNKS && (this.queue.length >= IDS_PER_LOOKUP || (this.finishing && this.queue.length > 0))) {
+      const chunk = this.queue.splice(0, IDS_PER_LOOKUP);
+      for (const buyer of chunk) {
+        this.queued.delete(buyer.openId ? `o:${buyer.openId}` : `u:${buyer.unionId}`);
+      }
+      const run: Promise<void> = this.recompute(chunk)
+        .catch((error: unknown) => {
+          this.failure ??= { error };
+        })
+        .finally(() => {
+          this.running.delete(run);
+          this.start();
+        });
+      this.running.add(run);
+    }
+  }
+
+  private async recompute(chunk: Buyer[]): Promise<void> {
+    const fans = await findFans(this.props.connection, chunk);
+    if (fans.length > 0) {
+      await claimUnionOrders(this.props.connection, fans);
+      this.written += await writeFacts(this.props, fans, await groupOrders(this.props.connection, fans));
+    }
+  }
+}
+
+async function findFans(connection: Connection, buyers: Buyer[]): Promise<FanIds[]> {
   const openIds = buyers.flatMap((buyer) => (buyer.openId ? [buyer.openId] : []));
   const unionIds = buyers.flatMap((buyer) => (buyer.unionId ? [buyer.unionId] : []));
   const clauses = [
@@ -68,7 +134,7 @@ async function findFans(connection: Connection, buyers: { openId?: string; union
     ...(unionIds.length > 0 ? [{ unionId: { $in: unionIds } }] : []),
   ];
   const filter = clauses.length === 1 ? clauses[0]! : { $or: clauses };
-  return getFanModel(connection).find(filter, { openId: 1, unionId: 1 }).lean<FanIds[]>();
+  return getFanModel(connection).find(filter, { openId: 1, unionId: 1, purchases: 1 }).lean<FanIds[]>();
 }
 
 /** Gives the fan's openid to its orders that only named its unionid. */
@@ -121,13 +187,20 @@ async function groupOrders(connection: Connection, fans: FanIds[]): Promise<Map<
   return new Map(groups.map((group) => [group._id, group]));
 }
 
-async function writeFacts(props: RecomputePurchasesProps, fans: FanIds[], groups: Map<string, OrderGroup>): Promise<number> {
-  const writes: AnyBulkWriteOperation<Fan>[] = fans.map((fan) => {
+/** Writes the facts of the fans whose facts changed (each fan write maintains every fan index); returns how many. */
+async function writeFacts(
+  props: Pick<RecomputePurchasesProps, 'connection' | 'tiers' | 'now'>,
+  fans: FanIds[],
+  groups: Map<string, OrderGroup>,
+): Promise<number> {
+  const writes: AnyBulkWriteOperation<Fan>[] = fans.flatMap((fan) => {
     const group = groups.get(fan.openId);
     const facts = group ? factsOf(group, props.tiers, props.now) : NO_PURCHASES;
-    return { updateOne: { filter: { _id: fan._id }, update: { $set: { purchases: facts } } } };
+    return sameFacts(fan.purchases, facts) ? [] : [{ updateOne: { filter: { _id: fan._id }, update: { $set: { purchases: facts } } } }];
   });
-  await getFanModel(props.connection).bulkWrite(writes, { ordered: false });
+  if (writes.length > 0) {
+    await getFanModel(props.connection).bulkWrite(writes, { ordered: false });
+  }
   return writes.length;
 }
 
