@@ -117,7 +117,8 @@ async function importChunk(
     const before = stored.get(last._id);
     const content = before ? withoutReceivedAt(before) : undefined;
     // Counted as if the rows had come one after another: the first against what was stored, each later one against the row before it.
-    if (content && sameOrderContent(content, first)) {
+    const firstUnchanged = content !== undefined && sameOrderContent(content, first);
+    if (firstUnchanged) {
       report.unchanged += 1;
     } else {
       report.accepted += 1;
@@ -126,7 +127,7 @@ async function importChunk(
     report.accepted += changes;
     report.updated += changes;
     report.unchanged += repeats;
-    if (content && sameOrderContent(content, last)) {
+    if (content && (last === first ? firstUnchanged : sameOrderContent(content, last))) {
       continue;
     }
     (before ? changed : fresh).push({ ...last, receivedAt: before?.receivedAt ?? now });
