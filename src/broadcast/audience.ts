@@ -20,7 +20,7 @@ export interface PushLimits {
   batchSize: number;
 }
 
-/** The fields planning and per-fan templates read. */
+/** The fields a customer-service batch reads to render each fan's message (send-customer-batch.ts). */
 export const AUDIENCE_PROJECTION = { openId: 1, csWindow: 1, massPushes: 1, attributes: 1, source: 1, location: 1, tags: 1 } as const;
 export type AudienceFan = Pick<Fan, 'openId' | 'csWindow' | 'massPushes' | 'attributes' | 'source' | 'location' | 'tags'>;
 
@@ -100,13 +100,43 @@ export async function countAudience(props: {
 }
 
 /**
- * Every fan of the audience with the fields the planner and templates need, one at a time: the
- * planner keeps only what it needs of each (openid, window, quota, content variant), so a big
- * audience is never held whole in memory.
+ * What planning reads of each fan: the openid, the 48-hour window's clock and count, and this
+ * month's push count and last push — not the batch keys beside the count, which only the
+ * reservation needs.
  */
-export function streamAudience(connection: Connection, filter: SegmentFilter): AsyncIterable<AudienceFan> {
+export const PLAN_PROJECTION = {
+  openId: 1,
+  'csWindow.messageAt': 1,
+  'csWindow.messageUsed': 1,
+  'massPushes.month': 1,
+  'massPushes.count': 1,
+  'massPushes.lastAt': 1,
+} as const;
+/** What a per-fan template may show besides (resolveContent), read only for template content. */
+const TEMPLATE_FIELDS = { attributes: 1, source: 1, 'location.region': 1, 'tags.name': 1 } as const;
+
+export interface StreamAudienceOptions {
+  /** `plan`: PLAN_PROJECTION; `template`: also what a template renders; `openId`: the openid alone. */
+  fields: 'plan' | 'template' | 'openId';
+}
+
+const PROJECTIONS = {
+  plan: PLAN_PROJECTION,
+  template: { ...PLAN_PROJECTION, ...TEMPLATE_FIELDS },
+  openId: { openId: 1 },
+} as const;
+
+/**
+ * Every fan of the audience with the fields asked for, one at a time: the planner keeps only
+ * what it needs of each (openid, window, quota, content variant), so a big audience is never
+ * held whole in memory. In `_id` order, so the same fans give the same plan each time it is
+ * made. (The order also matters on the local engine: there a read served by an index and
+ * returned unordered resumes its scan from the start at every batch, an ordered one does not.)
+ */
+export function streamAudience(connection: Connection, filter: SegmentFilter, options: StreamAudienceOptions): AsyncIterable<AudienceFan> {
   return getFanModel(connection)
-    .find(filter, AUDIENCE_PROJECTION)
+    .find(filter, PROJECTIONS[options.fields])
+    .sort({ _id: 1 })
     .lean<AudienceFan[]>()
     .cursor({ batchSize: 1000 }) as AsyncIterable<AudienceFan>;
 }

@@ -10,7 +10,7 @@ import { massBodyOf, replyOf, type ResolvedContent } from './broadcast-content.j
 import type { BroadcastDeps } from './broadcast-deps.js';
 import type { AudienceNumbers, Broadcast } from './broadcast-model.js';
 import { loadBroadcastTemplates, resolveContent } from './broadcast-templates.js';
-import { planDelivery, type DeliveryPlan, type PlanFan } from './plan-delivery.js';
+import { deliveryPlanner, type DeliveryPlan } from './plan-delivery.js';
 import { readTagMirror, wechatTagIdOf } from './tag-mirror.js';
 import { storeHoldout } from './holdout-model.js';
 import { isHeldOut } from './holdout.js';
@@ -37,17 +37,7 @@ export async function planBroadcast(
   const templates = await loadBroadcastTemplates(deps.templatesDir);
   const shopName = deps.shopName();
   const bodies = new Map<string, Record<string, unknown>>();
-  const planFans: PlanFan[] = [];
-  for await (const fan of streamAudience(deps.connection, audienceFilterOf(broadcast, now))) {
-    const resolved = await trackLinks(deps, broadcast, resolveContent(broadcast.content, fan, templates, shopName));
-    // Only templated text differs per fan; everything else is one variant.
-    const variant = broadcast.content.type === 'template' && resolved.type === 'text' ? resolved.text : '';
-    if (!bodies.has(variant)) {
-      bodies.set(variant, massBodyOf(resolved));
-    }
-    planFans.push({ openId: fan.openId, csWindow: fan.csWindow, massPushes: fan.massPushes, variant });
-  }
-  const openIdPlan = planDelivery(planFans, {
+  const planner = deliveryPlanner({
     now,
     month: monthKeyIn(now, deps.timezone),
     monthlyLimit: deps.limits.monthly,
@@ -57,6 +47,17 @@ export async function planBroadcast(
     customerService: canGoByCustomerService(broadcast.content),
     ...(broadcast.holdout ? { heldOut: (openId: string) => isHeldOut(broadcast.holdout!, openId) } : {}),
   });
+  const fields = broadcast.content.type === 'template' ? 'template' : 'plan';
+  for await (const fan of streamAudience(deps.connection, audienceFilterOf(broadcast, now), { fields })) {
+    const resolved = await trackLinks(deps, broadcast, resolveContent(broadcast.content, fan, templates, shopName));
+    // Only templated text differs per fan; everything else is one variant.
+    const variant = broadcast.content.type === 'template' && resolved.type === 'text' ? resolved.text : '';
+    if (!bodies.has(variant)) {
+      bodies.set(variant, massBodyOf(resolved));
+    }
+    planner.add({ openId: fan.openId, csWindow: fan.csWindow, massPushes: fan.massPushes, variant });
+  }
+  const openIdPlan = planner.finish();
   const tagSend = await chooseTagSend(deps, broadcast, openIdPlan);
   const plan = tagSend.byTag ? toTagPlan(openIdPlan, tagSend) : openIdPlan;
   return { plan, bodies, numbers: numbersOf(plan), tagSend, openIdCalls: openIdPlan.batches.length };

@@ -57,38 +57,63 @@ export interface DeliveryPlan {
 }
 
 /** Splits the audience into customer-service fans, mass batches, excluded and unreachable. */
-export function planDelivery(fans: readonly PlanFan[], options: PlanOptions): DeliveryPlan {
-  const plan: DeliveryPlan = { total: fans.length, customer: [], batches: [], quotaExcluded: [], unreachable: [], holdout: [] };
-  const groups = new Map<string, string[]>();
+export function planDelivery(fans: Iterable<PlanFan>, options: PlanOptions): DeliveryPlan {
+  const planner = deliveryPlanner(options);
   for (const fan of fans) {
-    const byCustomerService = options.customerService && canUseCustomerService(fan, options);
-    // Only fans the push could reach are held out, so the holdout compares like with like.
-    if (!byCustomerService && isQuotaBlocked(fan, options)) {
-      plan.quotaExcluded.push(fan.openId);
-    } else if (options.heldOut?.(fan.openId)) {
-      plan.holdout.push(fan.openId);
-    } else if (byCustomerService) {
-      plan.customer.push(fan.openId);
-    } else {
-      const variant = fan.variant ?? '';
-      const group = groups.get(variant);
-      if (group) {
-        group.push(fan.openId);
+    planner.add(fan);
+  }
+  return planner.finish();
+}
+
+export interface DeliveryPlanner {
+  /** Sorts one fan into its part of the plan; keeps only its openid. */
+  add(fan: PlanFan): void;
+  /** The plan of every fan added, in the order added. */
+  finish(): DeliveryPlan;
+}
+
+/**
+ * planDelivery one fan at a time, for an audience read as a stream: each fan is sorted as it
+ * arrives, so only openids are held, never the fans' records.
+ */
+export function deliveryPlanner(options: PlanOptions): DeliveryPlanner {
+  const plan: DeliveryPlan = { total: 0, customer: [], batches: [], quotaExcluded: [], unreachable: [], holdout: [] };
+  const groups = new Map<string, string[]>();
+  return {
+    add(fan) {
+      plan.total += 1;
+      const byCustomerService = options.customerService && canUseCustomerService(fan, options);
+      // Only fans the push could reach are held out, so the holdout compares like with like.
+      if (!byCustomerService && isQuotaBlocked(fan, options)) {
+        plan.quotaExcluded.push(fan.openId);
+      } else if (options.heldOut?.(fan.openId)) {
+        plan.holdout.push(fan.openId);
+      } else if (byCustomerService) {
+        plan.customer.push(fan.openId);
       } else {
-        groups.set(variant, [fan.openId]);
+        const variant = fan.variant ?? '';
+        const group = groups.get(variant);
+        if (group) {
+          group.push(fan.openId);
+        } else {
+          groups.set(variant, [fan.openId]);
+        }
       }
-    }
-  }
-  for (const [variant, openIds] of groups) {
-    if (openIds.length < MASS_BATCH_MIN) {
-      plan.unreachable.push(...openIds);
-      continue;
-    }
-    for (const batch of splitIntoBatches(openIds, options.batchSize ?? MASS_BATCH_MAX)) {
-      plan.batches.push({ variant, openIds: batch });
-    }
-  }
-  return plan;
+    },
+    finish() {
+      for (const [variant, openIds] of groups) {
+        if (openIds.length < MASS_BATCH_MIN) {
+          plan.unreachable.push(...openIds);
+          continue;
+        }
+        for (const batch of splitIntoBatches(openIds, options.batchSize ?? MASS_BATCH_MAX)) {
+          plan.batches.push({ variant, openIds: batch });
+        }
+      }
+      groups.clear();
+      return plan;
+    },
+  };
 }
 
 /** Window open and more allowance left than the reserve kept for the conversation. */

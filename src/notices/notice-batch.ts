@@ -37,7 +37,7 @@ export async function storeNoticeBatch(
   broadcast: Pick<Broadcast, 'number' | 'expr' | 'system'>,
 ): Promise<AudienceNumbers> {
   const openIds: string[] = [];
-  for await (const fan of streamAudience(deps.connection, audienceFilterOf(broadcast, deps.clock.now()))) {
+  for await (const fan of streamAudience(deps.connection, audienceFilterOf(broadcast, deps.clock.now()), { fields: 'openId' })) {
     openIds.push(fan.openId);
   }
   const batches = getBroadcastBatchModel(deps.connection);

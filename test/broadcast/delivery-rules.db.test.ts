@@ -1,7 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBroadcastBatchModel } from '../../src/broadcast/broadcast-batch-model.js';
 import type { BroadcastContent } from '../../src/broadcast/broadcast-content.js';
 import { getBroadcastModel, nextBroadcastNumber } from '../../src/broadcast/broadcast-model.js';
+import { planBroadcast } from '../../src/broadcast/plan-broadcast.js';
 import { runBroadcast } from '../../src/broadcast/run-broadcast.js';
 import { monthKeyIn } from '../../src/broadcast/zoned-time.js';
 import { getFanModel, type Fan } from '../../src/fans/fan-model.js';
@@ -149,5 +153,34 @@ describe('mass-send call limits', () => {
     expect(batch?.state).toBe('reserved');
     const daily = await send('tag:rate', undefined, { ...deps, calls: { perDay: 1, perMinute: 60 } });
     expect(daily.outcome).toMatchObject({ kind: 'wait', reason: 'daily_limit' });
+  });
+});
+
+describe('planning with a template', () => {
+  it('renders every field a template may show for each fan, and plans the same batches each time', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'fanhook-tmpl-'));
+    await writeFile(
+      path.join(dir, 'broadcasts.yaml'),
+      'templates:\n  card:\n    text: "{{fan.region}}|{{fan.source}}|{{fan.attributes.size}}|{{#fan.tags}}{{.}};{{/fan.tags}}"\n',
+    );
+    const region = (name: string) => ({ latitude: 30, longitude: 120, region: name, at: now });
+    await getFanModel(app.connection).insertMany([
+      fanDoc('oCard1', now, tagged('card', { location: region('浙江'), source: 'store_hz', attributes: { size: 'L' } })),
+      fanDoc('oCard2', now, tagged('card', { location: region('浙江'), source: 'store_hz', attributes: { size: 'L' } })),
+      fanDoc('oCard3', now, tagged('card', { location: region('上海'), source: 'poster', attributes: { size: 'M' } })),
+      fanDoc('oCard4', now, tagged('card', { location: region('上海'), source: 'poster', attributes: { size: 'M' } })),
+    ]);
+    const deps = { ...app.fanhook.broadcast, templatesDir: dir };
+    const plan = () => planBroadcast(deps, { expr: 'tag:card', content: { type: 'template', name: 'card' } });
+    const first = await plan();
+    const texts = first.plan.batches.map((batch) => ({ openIds: batch.openIds, text: first.bodies.get(batch.variant) }));
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        { openIds: ['oCard1', 'oCard2'], text: { msgtype: 'text', text: { content: '浙江|store_hz|L|card;' } } },
+        { openIds: ['oCard3', 'oCard4'], text: { msgtype: 'text', text: { content: '上海|poster|M|card;' } } },
+      ]),
+    );
+    expect((await plan()).plan).toEqual(first.plan);
+    await rm(dir, { recursive: true, force: true });
   });
 });
