@@ -21,6 +21,11 @@ export const SWEEP_TAGS_JOB = 'fans.sweep-tags';
 
 /** Updates per bulkWrite: one round trip per thousand changed fans, a bounded batch in memory. */
 const WRITES_PER_BATCH = 1_000;
+/**
+ * bulkWrites in flight at once while the read goes on: the database writes one batch while the
+ * next is read and planned. Each batch is its own fans, so their order does not matter.
+ */
+const WRITES_IN_FLIGHT = 2;
 
 export interface SweepTagsDeps {
   connection: Connection;
@@ -84,28 +89,57 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
   let scanned = 0;
   let updated = 0;
   let batch: AnyBulkWriteOperation<Fan>[] = [];
-  const flush = async (): Promise<void> => {
-    if (batch.length > 0) {
-      const ops = batch;
-      batch = [];
-      updated += (await model.bulkWrite(ops, { ordered: false })).modifiedCount;
-    }
+  const writing = new Set<Promise<void>>();
+  let failure: unknown;
+  const flush = (): void => {
+    const ops = batch;
+    batch = [];
+    const write: Promise<void> = model.bulkWrite(ops, { ordered: false }).then(
+      (result) => {
+        updated += result.modifiedCount;
+      },
+      (error: unknown) => {
+        failure ??= error;
+      },
+    );
+    writing.add(write);
+    void write.finally(() => writing.delete(write));
   };
+  // In `_id` order: a fan the sweep itself updates is never read again further on (a scan in
+  // storage order may meet a rewritten document twice).
   const cursor = model
     .find(filter, PROJECTION)
+    .sort({ _id: 1 })
     .lean<ScannedFan[]>()
     .cursor({ batchSize: deps.batchSize ?? 1000 });
-  for await (const fan of cursor as AsyncIterable<ScannedFan>) {
-    scanned += 1;
-    const update = planSweep(fan, rules, now);
-    if (update) {
-      batch.push({ updateOne: { filter: { _id: fan._id, lastSeenAt: fan.lastSeenAt }, update } } as AnyBulkWriteOperation<Fan>);
-      if (batch.length >= WRITES_PER_BATCH) {
-        await flush();
+  try {
+    for await (const fan of cursor as AsyncIterable<ScannedFan>) {
+      scanned += 1;
+      const update = planSweep(fan, rules, now);
+      if (update) {
+        batch.push({ updateOne: { filter: { _id: fan._id, lastSeenAt: fan.lastSeenAt }, update } } as AnyBulkWriteOperation<Fan>);
+        if (batch.length >= WRITES_PER_BATCH) {
+          flush();
+          while (writing.size >= WRITES_IN_FLIGHT) {
+            await Promise.race(writing);
+          }
+          if (failure !== undefined) {
+            break;
+          }
+        }
       }
     }
+    if (batch.length > 0 && failure === undefined) {
+      flush();
+    }
+  } finally {
+    // A failed read still lets the writes already sent land before it is reported.
+    await Promise.all(writing);
   }
-  await flush();
+  if (failure !== undefined) {
+    // The mark stays where it was: the next sweep looks at every fan this one may have missed.
+    throw failure;
+  }
   await sweepMarks(deps.connection).updateOne({ _id: SWEEP_TAGS_JOB }, { $set: { startedAt: now, rules: digest } }, { upsert: true });
   return { scanned, updated, ms: Math.round(performance.now() - started) };
 }

@@ -70,6 +70,40 @@ describe('tag sweep', () => {
     const again = await sweepTags(deps());
     expect(again.updated).toBe(0);
   });
+
+  it('sweeps thousands of fans in several writes at once, reading and changing each fan once', async () => {
+    const many = 2_500;
+    await fans().collection.insertMany(
+      Array.from({ length: many }, (_, i) => ({
+        openId: `oSweepMany${i}`,
+        subscribed: true,
+        subscribedAt: daysAgo(200),
+        firstSeenAt: daysAgo(200),
+        lastSeenAt: daysAgo(45),
+        activity: 'active',
+        tags: [{ name: '活跃', source: 'rule', ruleId: 'tier-active', at: daysAgo(100) }],
+        updatedAt: now,
+      })),
+    );
+    // No mark: the sweep reads every fan, as the first one after a rules change does.
+    await app.connection.collection('sweep_marks').deleteMany({});
+    const result = await sweepTags(deps());
+    expect(result.scanned).toBe(await fans().countDocuments({ purgedAt: { $exists: false } }));
+    expect(result.updated).toBe(many);
+    const swept = await fans()
+      .find({ openId: /^oSweepMany/ }, { activity: 1, tags: 1, tagsRev: 1 })
+      .lean();
+    expect(swept).toHaveLength(many);
+    for (const fan of swept) {
+      expect(fan).toMatchObject({
+        activity: 'dormant',
+        tagsRev: 1,
+        tags: [expect.objectContaining({ name: '沉睡', ruleId: 'tier-dormant' })],
+      });
+      expect(fan.tags).toHaveLength(1);
+    }
+    expect((await sweepTags(deps())).updated).toBe(0);
+  });
 });
 
 describe('WeChat tag sync', () => {
