@@ -27,7 +27,7 @@ export interface CallbackBenchOptions {
 }
 
 /** Which baseline (or fanhook) a row measures, for the ratio columns. */
-export type CallbackSubject = 'raw' | 'koa' | 'floor' | 'peer' | 'fanhook' | 'compare';
+export type CallbackSubject = 'raw' | 'koa' | 'floor' | 'peer' | 'fanhook' | 'compare' | 'replay-on' | 'replay-off';
 
 /** One measured row of the table. */
 export interface CallbackRow {
@@ -192,6 +192,7 @@ export async function runCallbackBench(options: CallbackBenchOptions): Promise<C
   };
   const env = fanhookEnv(fake, options.dbUri);
   await measureFanhook('fanhook', 'fanhook', connection, env);
+  rows.push(...(await measureReplayCheck(env, warm, measure)));
   if (options.compare) {
     // A database of its own: the older code may keep its collections differently.
     const name = `${connection.name}_compare`;
@@ -199,6 +200,46 @@ export async function runCallbackBench(options: CallbackBenchOptions): Promise<C
     await db.dropDatabase();
     const compareEnv = { ...env, MONGODB_URI: withDatabase(options.serverUri, name) };
     await measureFanhook(`fanhook @ ${options.compare.label}`, 'compare', db, compareEnv, options.compare);
+  }
+  return rows;
+}
+
+/** Rounds of the replay-check A/B; the table's cost line compares the medians. */
+const REPLAY_AB_ROUNDS = 4;
+
+/**
+ * What issue 12's per-callback security costs: the signed-pair replay check (one batched insert
+ * into `callback_nonces` per group of plaintext callbacks, awaited before the claim) is its only
+ * database work; the rest (the downgrade refusal, the DOCTYPE check, own-property lookups) is a
+ * few comparisons. Two instances of this checkout run side by side on the same database, one
+ * without the check, and are measured in turn, round after round, so drift on the machine
+ * falls on both alike.
+ */
+async function measureReplayCheck(
+  env: Record<string, string>,
+  warm: (url: string, mode: 'plain' | 'safe') => Promise<void>,
+  measure: (name: string, subject: CallbackSubject, url: string, mode: 'plain' | 'safe', workload: Workload) => Promise<CallbackRow>,
+): Promise<CallbackRow[]> {
+  const rows: CallbackRow[] = [];
+  const withCheck = await startFanhook(env);
+  const withoutCheck = await startFanhook({ ...env, BENCH_REPLAY_LEDGER: 'off' });
+  try {
+    await warm(withCheck.url, 'plain');
+    await warm(withoutCheck.url, 'plain');
+    const on = (round: number) =>
+      measure(`fanhook A/B round ${round}, plaintext, replay check on`, 'replay-on', withCheck.url, 'plain', TEXT);
+    const off = (round: number) =>
+      measure(`fanhook A/B round ${round}, plaintext, replay check off`, 'replay-off', withoutCheck.url, 'plain', TEXT);
+    for (let round = 1; round <= REPLAY_AB_ROUNDS; round += 1) {
+      // Each goes first every other round: the first run after a pause is often the slower one.
+      const [first, second] = round % 2 === 1 ? [on, off] : [off, on];
+      rows.push(await first(round), await second(round));
+    }
+  } finally {
+    for (const server of [withCheck, withoutCheck]) {
+      server.child.process.send({ type: 'stop' });
+      await server.child.kill();
+    }
   }
   return rows;
 }

@@ -88,5 +88,25 @@ export function formatCallbackTable(rows: CallbackRow[], connections: number): s
       );
     }
   }
+  const median = (subject: CallbackSubject): number => {
+    const sorted = rows
+      .filter((r) => r.subject === subject)
+      .map((r) => r.result.rps)
+      .sort((a, b) => a - b);
+    if (sorted.length === 0) {
+      return Number.NaN;
+    }
+    const middle = sorted.length / 2;
+    return Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!;
+  };
+  const on = median('replay-on');
+  const off = median('replay-off');
+  if (!Number.isNaN(on) && !Number.isNaN(off)) {
+    const cost = 1 - on / off;
+    lines.push(
+      `security (issue 12): the replay check costs ${fmt(cost * 100, 1)}% of plaintext throughput ` +
+        `(median ${fmt(on)} vs ${fmt(off)} req/s without it); target < 5%: ${check(cost < 0.05)}`,
+    );
+  }
   return lines;
 }

@@ -47,6 +47,7 @@ import { startOpsChannel } from './ops-channel/start-ops-channel.js';
 import { AccessTokenStore } from './wechat/access-token-store.js';
 import { WechatApiClient } from './wechat/api-client.js';
 import { createBot } from './wechat/bot.js';
+import type { SignedPairLedger } from './wechat/callback-ports.js';
 import type { WechatContext } from './wechat/context.js';
 import { WechatCrypto } from './wechat/crypto.js';
 import { WechatWebhook } from './wechat/webhook.js';
@@ -72,6 +73,11 @@ export interface FanhookOptions {
   opsClient?: OpsClient;
   /** Replaces fetch for WeChat API calls (tests simulate an instance dying mid-call). */
   fetch?: typeof fetch;
+  /**
+   * Replaces the signed-pair ledger: the benchmark runs one instance without the replay check
+   * to measure what it costs. Production always uses the database's ledger.
+   */
+  pairs?: SignedPairLedger;
 }
 
 export interface Fanhook {
@@ -204,7 +210,7 @@ export async function createFanhook(options: FanhookOptions): Promise<Fanhook> {
     acceptPlaintext: config.wechat.acceptPlaintext,
     claims: new InteractionStore(connection, { clock }),
     // A pair is accepted for MAX_REQUEST_AGE_SECONDS either side of its timestamp.
-    pairs: new SignedPairStore(connection, { retainSeconds: 2 * MAX_REQUEST_AGE_SECONDS }),
+    pairs: options.pairs ?? new SignedPairStore(connection, { retainSeconds: 2 * MAX_REQUEST_AGE_SECONDS }),
     deferred: customerService,
     run: options.wrapRun ? options.wrapRun(baseRun) : baseRun,
     logger,

@@ -8,8 +8,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import mongoose from 'mongoose';
 
-/** Environment for loadConfig, passed by the parent as JSON in argv[2]. */
-const env = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+/**
+ * Environment for loadConfig, passed by the parent as JSON in argv[2]. `BENCH_REPLAY_LEDGER=off`
+ * (the benchmark's own switch, not fanhook's) runs without the signed-pair replay check, to
+ * measure what that check costs.
+ */
+const { BENCH_REPLAY_LEDGER, ...env } = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+/** Every pair is new: what fanhook did before the replay check existed. */
+const noLedger = { record: () => Promise.resolve('fresh' as const) };
 /**
  * The fanhook source tree to run: this checkout's, or (argv[3]) an exported older commit's,
  * so one bench run can measure before and after a change under the same conditions.
@@ -32,7 +38,7 @@ async function start(): Promise<void> {
     .asPromise();
   const profile = profileCommands(connection);
   const cpu = cpuShare();
-  const fanhook = await createFanhook({ config, connection, logger });
+  const fanhook = await createFanhook({ config, connection, logger, ...(BENCH_REPLAY_LEDGER === 'off' ? { pairs: noLedger } : {}) });
   await Promise.all(Object.values(connection.models).map((model) => model.init()));
   if (config.role !== 'web') {
     await fanhook.startJobs();
