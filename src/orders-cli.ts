@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig } from './config.js';
 import { connectDatabase } from './db/connect.js';
+import { dropRetiredIndexes } from './db/ensure-indexes.js';
 import { AppError } from './errors.js';
 import { importOrders, type ImportReport } from './orders/import-orders.js';
 import { getOrderModel } from './orders/order-model.js';
@@ -52,6 +53,8 @@ async function main(): Promise<number> {
     cliProgress.Presets.shades_classic,
   );
   try {
+    // Run before the server has upgraded the database, it must not build beside a retired index.
+    await dropRetiredIndexes(connection);
     await getOrderModel(connection).init();
     const rfm = await RfmRegistry.load(config.templatesDir);
     bar.start(rows.length, 0);

@@ -63,11 +63,11 @@ export async function recordMassFinish(deps: BroadcastDeps, msgId: string, finis
 export async function failBroadcast(deps: BroadcastDeps, number: number, reason: string): Promise<void> {
   const batchModel = getBroadcastBatchModel(deps.connection);
   const pending = await batchModel
-    .find({ broadcast: number, state: { $in: ['planned', 'reserved'] } }, { clientMsgId: 1, quotaMonth: 1, state: 1 })
+    .find({ broadcast: number, state: { $in: ['planned', 'reserved'] } }, { clientMsgId: 1, quotaMonth: 1, state: 1, openIds: 1 })
     .lean();
   for (const batch of pending) {
     if (batch.state === 'reserved' && batch.clientMsgId && batch.quotaMonth) {
-      await releaseMassQuota({ connection: deps.connection, batchKey: batch.clientMsgId, month: batch.quotaMonth });
+      await releaseMassQuota({ connection: deps.connection, openIds: batch.openIds, batchKey: batch.clientMsgId, month: batch.quotaMonth });
     }
     await batchModel.updateOne({ _id: batch._id }, { $set: { state: 'skipped', recipients: [] } });
   }

@@ -3,7 +3,7 @@
  * *before* the batch goes out, so two broadcasts running at once can never give one fan a
  * 5th push: only fans still under the limit are admitted. The batch key recorded on each
  * counted fan makes the reservation idempotent (a resumed batch counts nobody twice) and lets
- * a refused batch give the pushes back.
+ * a refused batch give the pushes back (to the batch's openids: only they can hold its key).
  *
  * Each fan is admitted by one conditional update, atomic on its document: the filter holds
  * the whole admission rule (subscribed, not counted for this batch, under the monthly limit,
@@ -77,10 +77,18 @@ function countPush(props: MassQuotaProps): Record<string, unknown>[] {
   ];
 }
 
-/** Gives the pushes of a batch WeChat refused (or that was too small to send) back to its fans. */
-export async function releaseMassQuota(props: Pick<MassQuotaProps, 'connection' | 'batchKey' | 'month'>): Promise<void> {
-  await getFanModel(props.connection).updateMany(
-    { 'massPushes.batches': props.batchKey, 'massPushes.month': props.month, 'massPushes.count': { $gt: 0 } },
-    { $inc: { 'massPushes.count': -1 }, $pull: { 'massPushes.batches': props.batchKey } },
-  );
+/**
+ * Gives the pushes of a batch WeChat refused (or that was too small to send) back to its fans.
+ * Only the batch's planned openids can hold its key, so they are looked up by the openId index:
+ * an index on the batch keys would be rewritten by every write of every pushed fan, for a
+ * lookup that runs only when a batch is refused.
+ */
+export async function releaseMassQuota(props: Pick<MassQuotaProps, 'connection' | 'openIds' | 'batchKey' | 'month'>): Promise<void> {
+  const model = getFanModel(props.connection);
+  for (const chunk of chunksOf(props.openIds, IDS_PER_LOOKUP)) {
+    await model.updateMany(
+      { openId: { $in: chunk }, 'massPushes.batches': props.batchKey, 'massPushes.month': props.month, 'massPushes.count': { $gt: 0 } },
+      { $inc: { 'massPushes.count': -1 }, $pull: { 'massPushes.batches': props.batchKey } },
+    );
+  }
 }

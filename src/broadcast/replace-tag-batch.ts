@@ -24,7 +24,7 @@ export async function replaceTagBatch(
   const month = tagBatch.quotaMonth ?? monthKeyIn(deps.clock.now(), deps.timezone);
   await batches.updateOne({ _id: tagBatch._id }, { $set: { fallback: reason, quotaMonth: month } });
   deps.logger.info({ broadcast: tagBatch.broadcast, tag: tagBatch.tagName, reason }, 'by-tag send falls back to OpenID batches');
-  await releaseMassQuota({ connection: deps.connection, batchKey: tagBatch.clientMsgId!, month });
+  await releaseMassQuota({ connection: deps.connection, openIds: tagBatch.openIds, batchKey: tagBatch.clientMsgId!, month });
   const lists = splitIntoBatches(tagBatch.openIds, deps.limits.batchSize);
   for (const [i, openIds] of lists.entries()) {
     const index = tagBatch.index + 1 + i;

@@ -85,7 +85,7 @@ async function reserve(deps: BroadcastDeps, batch: Batch): Promise<Batch> {
   const enough = recipients.length >= MASS_BATCH_MIN;
   if (!enough) {
     // A lone fan cannot be mass-sent: give the push back and report the fan unreachable.
-    await releaseMassQuota({ connection: deps.connection, batchKey: batch.clientMsgId!, month });
+    await releaseMassQuota({ connection: deps.connection, openIds: batch.openIds, batchKey: batch.clientMsgId!, month });
   }
   const state = enough ? 'reserved' : 'skipped';
   await getBroadcastBatchModel(deps.connection).updateOne({ _id: batch._id }, { $set: { state, recipients, quotaMonth: month } });
@@ -129,6 +129,7 @@ async function settleFailure(deps: BroadcastDeps, batch: Batch, error: unknown):
     // A definite refusal (bad media, bad content…): nothing was sent, so the pushes go back.
     await releaseMassQuota({
       connection: deps.connection,
+      openIds: batch.openIds,
       batchKey: batch.clientMsgId!,
       month: batch.quotaMonth ?? monthKeyIn(now, deps.timezone),
     });

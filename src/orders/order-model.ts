@@ -51,8 +51,9 @@ orderSchema.index({ openId: 1, paidAt: 1 });
 // The orders paid in a broadcast's attribution window (/report): a week's orders are far fewer
 // than a push's recipients, so the report reads the window once instead of looking up every fan.
 orderSchema.index({ paidAt: 1 });
-// Orders that name the buyer by unionid, joined to the fan carrying that unionid.
-orderSchema.index({ unionId: 1 });
+// Orders that name the buyer by unionid, joined to the fan carrying that unionid. Sparse: most
+// orders name an openid, and an order outside the index costs its insert one entry less.
+orderSchema.index({ unionId: 1 }, { name: 'unionId_1_sparse', sparse: true });
 
 /** The Order model on `connection` (collection `orders`). */
 export function getOrderModel(connection: Connection): Model<Order> {

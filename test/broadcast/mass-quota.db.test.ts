@@ -92,8 +92,8 @@ describe('mass quota reservation', () => {
     const openIds = await seedFans(db.connection, 'oBack', 50, now);
     await reserveMassQuota({ connection: db.connection, openIds, batchKey: 'kept', ...limits });
     await reserveMassQuota({ connection: db.connection, openIds, batchKey: 'refused', ...limits });
-    await releaseMassQuota({ connection: db.connection, batchKey: 'refused', month });
-    await releaseMassQuota({ connection: db.connection, batchKey: 'refused', month });
+    await releaseMassQuota({ connection: db.connection, openIds, batchKey: 'refused', month });
+    await releaseMassQuota({ connection: db.connection, openIds, batchKey: 'refused', month });
     expect(new Set((await pushesOf(openIds)).values())).toEqual(new Set([1]));
   });
 
