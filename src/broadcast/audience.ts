@@ -62,9 +62,11 @@ export interface SegmentCount extends AudienceNumbers {
 }
 
 /**
- * Counts for `/segment` in one aggregation: the indexed segment filter selects the audience
- * once, and the planner's own rules — as the query conditions above — split it, so the numbers
- * match what a broadcast would do.
+ * Counts for `/segment`: the indexed segment filter, and the same filter split by the planner's
+ * own rules (the query conditions above), so the numbers match what a broadcast would do. The
+ * three counts and the samples run at once, each served by the segment's indexes: a single pass
+ * that splits the matching fans would have to read every one of them whole, which costs the
+ * database more than counting the same index entries three times over.
  */
 export async function countAudience(props: {
   connection: Connection;
@@ -75,28 +77,18 @@ export async function countAudience(props: {
 }): Promise<SegmentCount> {
   const customer = customerServiceCondition(props.now, props.limits);
   const quotaBlocked = quotaBlockedCondition(props.now, props.month, props.limits);
-  const [facets] = await getFanModel(props.connection).aggregate<{
-    total: { n: number }[];
-    customer: { n: number }[];
-    quotaExcluded: { n: number }[];
-    samples: SampleFan[];
-  }>([
-    { $match: props.filter },
-    {
-      $facet: {
-        total: [{ $count: 'n' }],
-        customer: [{ $match: customer }, { $count: 'n' }],
-        quotaExcluded: [{ $match: { $nor: [customer], ...quotaBlocked } }, { $count: 'n' }],
-        samples: [{ $limit: 3 }, { $project: { _id: 0, openId: 1, lastSeenAt: 1, tags: 1, source: 1 } }],
-      },
-    },
+  const fans = getFanModel(props.connection);
+  const [total, inWindow, quotaExcluded, samples] = await Promise.all([
+    fans.countDocuments(props.filter),
+    fans.countDocuments({ $and: [props.filter, customer] }),
+    fans.countDocuments({ $and: [props.filter, { $nor: [customer] }, quotaBlocked] }),
+    fans.find(props.filter, { _id: 0, openId: 1, lastSeenAt: 1, tags: 1, source: 1 }).limit(3).lean<SampleFan[]>(),
   ]);
-  const countOf = (rows: { n: number }[] | undefined): number => rows?.[0]?.n ?? 0;
-  const counts = { total: countOf(facets?.total), customer: countOf(facets?.customer), quotaExcluded: countOf(facets?.quotaExcluded) };
-  const massable = counts.total - counts.customer - counts.quotaExcluded;
+  // Three counts, not one snapshot: a fan changing between them must not make the rest negative.
+  const massable = Math.max(0, total - inWindow - quotaExcluded);
   const unreachable = massable > 0 && massable < MASS_BATCH_MIN ? massable : 0;
   const mass = massable - unreachable;
-  return { ...counts, mass, massCalls: Math.ceil(mass / props.limits.batchSize), unreachable, samples: facets?.samples ?? [] };
+  return { total, customer: inWindow, quotaExcluded, mass, massCalls: Math.ceil(mass / props.limits.batchSize), unreachable, samples };
 }
 
 /**
