@@ -10,7 +10,7 @@ import type { BroadcastDeps } from '../src/broadcast/broadcast-deps.js';
 import { planBroadcast } from '../src/broadcast/plan-broadcast.js';
 import { MASS_BATCH_MAX, MONTHLY_PUSH_LIMIT } from '../src/broadcast/plan-delivery.js';
 import { monthKeyIn } from '../src/broadcast/zoned-time.js';
-import { sweepTags } from '../src/jobs/sweep-tags.js';
+import { recordSweepMark, sweepTags } from '../src/jobs/sweep-tags.js';
 import { systemClock } from '../src/lib/clock.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { compileSegment } from '../src/segments/compile-segment.js';
@@ -23,7 +23,8 @@ export type SegmentTask =
   | { task: 'count'; expr: string }
   | { task: 'segment'; expr: string }
   | { task: 'plan'; expr: string }
-  | { task: 'sweep' };
+  | { task: 'sweep' }
+  | { task: 'hourly-sweep' };
 
 /** The bench's expression: a realistic audience of about a third of the fans. */
 export const BENCH_SEGMENT = 'tag:vip OR (source:store_hz active<30d)';
@@ -88,13 +89,14 @@ async function task(connection: mongoose.Connection, job: SegmentTask): Promise<
       });
       return { ...planned.numbers };
     }
-    case 'sweep': {
-      const result = await sweepTags({
-        connection,
-        rules: await RuleRegistry.load('templates'),
-        clock: systemClock,
-        logger: silentLogger,
-      });
+    case 'sweep':
+    case 'hourly-sweep': {
+      const rules = await RuleRegistry.load('templates');
+      if (job.task === 'hourly-sweep') {
+        // As the job runs every hour: the same rules were swept an hour ago.
+        await recordSweepMark(connection, rules.sweepRules, new Date(now.getTime() - 3_600_000));
+      }
+      const result = await sweepTags({ connection, rules, clock: systemClock, logger: silentLogger });
       return { scanned: result.scanned, updated: result.updated };
     }
   }

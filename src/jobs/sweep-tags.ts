@@ -140,8 +140,17 @@ export async function sweepTags(deps: SweepTagsDeps): Promise<SweepTagsResult> {
     // The mark stays where it was: the next sweep looks at every fan this one may have missed.
     throw failure;
   }
-  await sweepMarks(deps.connection).updateOne({ _id: SWEEP_TAGS_JOB }, { $set: { startedAt: now, rules: digest } }, { upsert: true });
+  await recordSweepMark(deps.connection, rules, now);
   return { scanned, updated, ms: Math.round(performance.now() - started) };
+}
+
+/**
+ * Records a completed sweep of `rules` that started at `startedAt`: the next sweep of the same
+ * rules reads only the fans that can have changed since (the benchmark also sets one, to
+ * measure the hourly run without first sweeping every fan).
+ */
+export async function recordSweepMark(connection: Connection, rules: readonly TagRule[], startedAt: Date): Promise<void> {
+  await sweepMarks(connection).updateOne({ _id: SWEEP_TAGS_JOB }, { $set: { startedAt, rules: digestOf(rules) } }, { upsert: true });
 }
 
 export function defineSweepTags(agenda: Agenda, deps: SweepTagsDeps): void {
