@@ -1,9 +1,9 @@
 /**
  * The segment section: seeds 100,000 (and, without --quick, 1,000,000) fans, refreshes the
  * planner's statistics, and measures the raw driver's countDocuments of the segment's filter
- * (the baseline: the database's own answer) and `/segment` evaluation at each size, broadcast
- * planning and the tag-rule sweeps (the hourly one, then the first over every fan) at the largest, each in a fresh process so its time and
- * peak memory are its own.
+ * (the baseline: the database's own answer) and `/segment` evaluation at each size, and at the
+ * largest broadcast planning and the tag-rule sweeps (the hourly one, then the first over every
+ * fan), each in a fresh process so its time and peak memory are its own.
  */
 import mongoose from 'mongoose';
 import { withDatabase } from '../src/db/with-database.js';
