@@ -119,6 +119,10 @@ export PKG_CONFIG_PATH="$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 if [[ -f "$vendor_dir/documentdb-libbson-1.23.patch" ]] && ! pkg-config --atleast-version=1.25 libbson-1.0; then
   patch -d "$documentdb_src" -p1 -s <"$vendor_dir/documentdb-libbson-1.23.patch"
 fi
+# The composite-term op class (start-local-database.ts turns it on) refused a partial index
+# whose filter is on its first key: the planner drops the clause the filter implies, and the
+# cost estimate wanted a clause on that key. The patch lets the filter stand for the clause.
+patch -d "$documentdb_src" -p1 -s <"$here/patches/documentdb-composite-partial-index.patch"
 pgxs "$documentdb_src/pg_documentdb_core"
 pgxs "$documentdb_src/pg_documentdb"
 

@@ -27,5 +27,5 @@ FERRETDB_VERSION=v2.5.0
 DEBIAN_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3 postgresql-15-rum libpcre2-dev libbson-dev libintelrdfpmath-dev libkrb5-dev libssl-dev build-essential cmake pkg-config"
 
 # Bump the build revision when build.sh changes what it builds.
-ENGINE_BUILD=6
+ENGINE_BUILD=7
 ENGINE_KEY="r$ENGINE_BUILD-pg15-pgvector$PGVECTOR_VERSION-pgcron$PGCRON_VERSION-documentdb$DOCUMENTDB_VERSION-ferretdb$FERRETDB_VERSION"
