@@ -32,9 +32,19 @@ export function startChild(file: string, args: string[], cpu?: number, cwd?: str
   return {
     process: child,
     firstMessage<T>() {
+      // Called once per request (the soak reads the server's memory each minute): the listener
+      // that did not fire is removed, or a long run piles them up on the child.
       return new Promise<T>((resolve, reject) => {
-        child.once('message', (message) => resolve(message as T));
-        child.once('exit', (code) => reject(new Error(`${file} exited with code ${code} before answering`)));
+        const onMessage = (message: unknown): void => {
+          child.off('exit', onExit);
+          resolve(message as T);
+        };
+        const onExit = (code: number | null): void => {
+          child.off('message', onMessage);
+          reject(new Error(`${file} exited with code ${code} before answering`));
+        };
+        child.once('message', onMessage);
+        child.once('exit', onExit);
       });
     },
     async kill() {
