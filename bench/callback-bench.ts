@@ -83,9 +83,18 @@ export function startFanhook(env: Record<string, string>, tree?: { root: string;
 
 /** Asks a fanhook child for its resident memory. */
 export async function rssOf(child: Child): Promise<number> {
-  child.process.send({ type: 'memory' });
-  const { memory } = await child.firstMessage<{ memory: { rss: number } }>();
-  return memory.rss;
+  return (await memoryOf(child, false)).rss;
+}
+
+/** Asks a fanhook child for the heap it still holds after a full collection. */
+export async function heapAfterCollectionOf(child: Child): Promise<number> {
+  return (await memoryOf(child, true)).heapUsed;
+}
+
+async function memoryOf(child: Child, collect: boolean): Promise<{ rss: number; heapUsed: number }> {
+  child.process.send({ type: 'memory', collect });
+  const { memory } = await child.firstMessage<{ memory: { rss: number; heapUsed: number } }>();
+  return memory;
 }
 
 export async function runCallbackBench(options: CallbackBenchOptions): Promise<CallbackRow[]> {

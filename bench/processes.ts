@@ -25,7 +25,8 @@ export interface Child {
 export function startChild(file: string, args: string[], cpu?: number, cwd?: string): Child {
   // BENCH_CPU_PROF_DIR: each child writes a V8 CPU profile there when it exits (Chrome DevTools opens it).
   const profile = process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : [];
-  const node = [process.execPath, ...profile, '--import', 'tsx', path.join(here, file), ...args];
+  // --expose-gc: the soak asks fanhook for its heap after a full collection (it only adds `gc()`).
+  const node = [process.execPath, ...profile, '--expose-gc', '--import', 'tsx', path.join(here, file), ...args];
   const command = CPUS.pinned && cpu !== undefined ? ['taskset', '-c', String(cpu), ...node] : node;
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(cwd ? { cwd } : {}) });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -7,7 +7,17 @@
  */
 import type { Connection } from 'mongoose';
 import { withDatabase } from '../src/db/with-database.js';
-import { errorsOf, fanhookEnv, FANS, interactionCounter, rssOf, runLoad, startFanhook, TEXT } from './callback-bench.js';
+import {
+  errorsOf,
+  fanhookEnv,
+  FANS,
+  heapAfterCollectionOf,
+  interactionCounter,
+  rssOf,
+  runLoad,
+  startFanhook,
+  TEXT,
+} from './callback-bench.js';
 import { check, fmt } from './table.js';
 
 export interface SoakOptions {
@@ -38,6 +48,7 @@ export async function runSoak(options: SoakOptions): Promise<string[]> {
     await runLoad({ ...base, durationSec: 5, workload: { kind: 'mixed', fans: FANS }, runId: `soakwarm2${Date.now().toString(36)}` });
     await stored.settle();
     const rssStart = await rssOf(fanhook.child);
+    const heapStart = await heapAfterCollectionOf(fanhook.child);
     const samples = [rssStart];
     const sampler = setInterval(() => {
       void rssOf(fanhook.child).then((rss) => {
@@ -54,6 +65,9 @@ export async function runSoak(options: SoakOptions): Promise<string[]> {
     }).finally(() => clearInterval(sampler));
     const rssEnd = await rssOf(fanhook.child);
     const added = await stored.settle();
+    // After the load and the last writes: what a leak would have left on the heap.
+    const heapEnd = await heapAfterCollectionOf(fanhook.child);
+    const heapGrowth = heapEnd / heapStart - 1;
     const growth = rssEnd / rssStart - 1;
     const errors = errorsOf(result);
     log(
@@ -65,6 +79,7 @@ export async function runSoak(options: SoakOptions): Promise<string[]> {
       `| fanhook | ${fmt(result.requests)} | ${fmt(result.rps)} | ${fmt(result.p50)} | ${fmt(result.p99)} | ${errors} | ${fmt(rssStart / MiB)} MiB | ${fmt(rssEnd / MiB)} MiB | ${growth >= 0 ? '+' : ''}${fmt(growth * 100, 1)}% | ${fmt(added)}/${fmt(result.requests - errors)} |`,
       '',
       `RSS each minute (MiB): ${[...samples, rssEnd].map((r) => fmt(r / MiB)).join(', ')}`,
+      `heap after a full collection: ${fmt(heapStart / MiB, 1)} → ${fmt(heapEnd / MiB, 1)} MiB (${heapGrowth >= 0 ? '+' : ''}${fmt(heapGrowth * 100, 1)}%)`,
       `targets: RSS growth < 10%: ${growth >= 0 ? '+' : ''}${fmt(growth * 100, 1)}% (${check(growth < 0.1)}); 0 errors: ${errors} (${check(errors === 0)})`,
     ];
   } finally {

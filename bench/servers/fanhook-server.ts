@@ -45,11 +45,16 @@ async function start(): Promise<void> {
   }
   const port = await fanhook.listen(0);
   process.send?.({ port });
-  process.on('message', (message: { type?: string }) => {
+  process.on('message', (message: { type?: string; collect?: boolean }) => {
     if (message.type === 'profile') {
       process.send?.({ profile: profile.take(), cpu: cpu.take() });
     }
     if (message.type === 'memory') {
+      // `collect`: a full collection first, so heapUsed is what the process still holds (the
+      // children run with --expose-gc), the figure a leak shows in.
+      if (message.collect && typeof globalThis.gc === 'function') {
+        globalThis.gc();
+      }
       const { rss, heapUsed } = process.memoryUsage();
       process.send?.({ memory: { rss, heapUsed } });
     }
