@@ -79,7 +79,11 @@ export async function finishMassJobs(target: { fan(openId: string): SimulatedFan
   }
 }
 
-/** Waits until broadcast `number` is in `state`. */
+/**
+ * Waits until broadcast `number` is in `state`. 'sent' is also met by 'finished', the state that
+ * follows it: a broadcast with nothing left to hear back about (a small audience all held out or
+ * unreachable) finishes at once, and a poll can miss the moment it was 'sent'.
+ */
 export function waitForBroadcast(
   connection: Connection,
   number: number,
@@ -88,7 +92,7 @@ export function waitForBroadcast(
 ): Promise<Broadcast | null> {
   return waitFor(
     () => getBroadcastModel(connection).findOne({ number }).lean<Broadcast>(),
-    (b) => b?.state === state,
+    (b) => b?.state === state || (state === 'sent' && b?.state === 'finished'),
     timeoutMs,
   );
 }
