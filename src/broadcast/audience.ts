@@ -62,11 +62,11 @@ export interface SegmentCount extends AudienceNumbers {
 }
 
 /**
- * Counts for `/segment`: the indexed segment filter, and the same filter split by the planner's
- * own rules (the query conditions above), so the numbers match what a broadcast would do. The
- * three counts and the samples run at once, each served by the segment's indexes: a single pass
- * that splits the matching fans would have to read every one of them whole, which costs the
- * database more than counting the same index entries three times over.
+ * Counts for `/segment`: the indexed segment filter, split by the planner's own rules (the
+ * query conditions above), so the numbers match what a broadcast would do. One pass: the
+ * segment's indexes find the matching fans once, and a `$facet` counts the whole audience and
+ * the two splits of it from the window and quota fields alone — three separate counts would
+ * each find and read the same fans again. The samples are read beside it.
  */
 export async function countAudience(props: {
   connection: Connection;
@@ -78,14 +78,24 @@ export async function countAudience(props: {
   const customer = customerServiceCondition(props.now, props.limits);
   const quotaBlocked = quotaBlockedCondition(props.now, props.month, props.limits);
   const fans = getFanModel(props.connection);
-  const [total, inWindow, quotaExcluded, samples] = await Promise.all([
-    fans.countDocuments(props.filter),
-    fans.countDocuments({ $and: [props.filter, customer] }),
-    fans.countDocuments({ $and: [props.filter, { $nor: [customer] }, quotaBlocked] }),
+  const [[split], samples] = await Promise.all([
+    fans.aggregate<Record<'total' | 'inWindow' | 'quotaExcluded', { n: number }[]>>([
+      { $match: props.filter },
+      { $project: { _id: 0, csWindow: 1, massPushes: 1 } },
+      {
+        $facet: {
+          total: [{ $count: 'n' }],
+          inWindow: [{ $match: customer }, { $count: 'n' }],
+          quotaExcluded: [{ $match: { $and: [{ $nor: [customer] }, quotaBlocked] } }, { $count: 'n' }],
+        },
+      },
+    ]),
     fans.find(props.filter, { _id: 0, openId: 1, lastSeenAt: 1, tags: 1, source: 1 }).limit(3).lean<SampleFan[]>(),
   ]);
-  // Three counts, not one snapshot: a fan changing between them must not make the rest negative.
-  const massable = Math.max(0, total - inWindow - quotaExcluded);
+  // `$count` yields no document at all when nothing is left to count.
+  const countOf = (facet: 'total' | 'inWindow' | 'quotaExcluded'): number => split?.[facet][0]?.n ?? 0;
+  const [total, inWindow, quotaExcluded] = [countOf('total'), countOf('inWindow'), countOf('quotaExcluded')];
+  const massable = total - inWindow - quotaExcluded;
   const unreachable = massable > 0 && massable < MASS_BATCH_MIN ? massable : 0;
   const mass = massable - unreachable;
   return { total, customer: inWindow, quotaExcluded, mass, massCalls: Math.ceil(mass / props.limits.batchSize), unreachable, samples };

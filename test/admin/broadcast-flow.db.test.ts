@@ -50,6 +50,14 @@ describe('the merchant runs a segment broadcast from their own WeChat', () => {
     expect(text).toMatch(/示例：\n· oVip/);
   });
 
+  it('answers /segment of an expression nobody matches with zeros, not an error', async () => {
+    const { reply } = await app.fan(ADMIN).sendText('/segment tag:没有人有的标签');
+    const text = textOf(reply);
+    expect(text).toContain('符合条件：0 人');
+    expect(text).toContain('可送达：0 人');
+    expect(text).not.toContain('示例');
+  });
+
   it('points at the wrong character of a bad expression', async () => {
     const { reply } = await app.fan(ADMIN).sendText('/人群 tag:vip OR (source:x');
     expect(textOf(reply)).toContain('第 21 个字符处');
