@@ -235,7 +235,10 @@ async function writeSettings(pgData: string, port: number, ephemeral: boolean, u
     // pages touched per fan update (README, benchmark). MongoDB refuses unknown per-index
     // options, so this stays the engine's default rather than an option fanhook's code passes.
     "documentdb.defaultUseCompositeOpClass = 'on'",
-    ...(ephemeral ? ['fsync = off', 'full_page_writes = off'] : []),
+    // full_page_writes stays on even for a throwaway database: without it a killed server came
+    // back with a RUM index on which every insert spun forever in rumFindLeafPage (never
+    // answering, never noticing its postmaster had died), and the fault tests kill it.
+    ...(ephemeral ? ['fsync = off'] : []),
     "log_min_messages = 'warning'",
   ];
   const file = path.join(pgData, 'fanhook.conf');
