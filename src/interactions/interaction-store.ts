@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Types, type Connection, type Model } from 'mongoose';
+import { abandonStuckBatch } from '../db/batch-write-timeout.js';
 import { RefusedWriteError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { GroupCommit } from '../lib/group-commit.js';
@@ -44,8 +45,10 @@ export class InteractionStore implements InteractionClaims {
     this.clock = options.clock;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
-    this.inserts = new GroupCommit((docs) => this.insertIsolated(docs));
-    this.updates = new GroupCommit((items) => updateBatch(this.model.collection, items));
+    this.inserts = new GroupCommit((docs) => this.insertIsolated(docs), { abandonAfter: abandonStuckBatch('interaction claims') });
+    this.updates = new GroupCommit((items) => updateBatch(this.model.collection, items), {
+      abandonAfter: abandonStuckBatch('interaction completions'),
+    });
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import type { Collection } from 'mongodb';
 import type { Connection, Model } from 'mongoose';
+import { abandonStuckBatch } from '../db/batch-write-timeout.js';
 import { insertOutcomes } from '../db/write-errors.js';
 import { GroupCommit } from '../lib/group-commit.js';
 import type { PairVerdict, SignedPairLedger } from '../wechat/callback-ports.js';
@@ -30,7 +31,9 @@ export class SignedPairStore implements SignedPairLedger {
     // The driver types a collection's _id as ObjectId unless told: this one holds string ids.
     const pairs = this.model.collection as unknown as Collection<SignedPair>;
     // Unordered: a pair seen before (a retry) does not hold back the others of its batch.
-    this.inserts = new GroupCommit((docs) => insertOutcomes(docs.length, 'signed pair', () => pairs.insertMany(docs, { ordered: false })));
+    this.inserts = new GroupCommit((docs) => insertOutcomes(docs.length, 'signed pair', () => pairs.insertMany(docs, { ordered: false })), {
+      abandonAfter: abandonStuckBatch('signed pairs'),
+    });
   }
 
   async record(pair: string, dedupeKey: string): Promise<PairVerdict> {

@@ -4,6 +4,9 @@
  * time, so under load everything that arrives meanwhile waits and is written in the next
  * batch — one round trip instead of dozens.
  * When idle, an item is flushed on the next turn of the event loop: no timer, no added delay.
+ * A batch that never settles (a write the server never answers) would hold every later item
+ * behind it for as long as it hangs: with `abandonAfter`, its items fail after that long and
+ * the next batch goes out while the stuck write is left to settle or not.
  */
 
 /** Writes a batch and returns one result per item, in order; an Error fails only its item. */
@@ -12,6 +15,8 @@ export type FlushBatch<T, R> = (items: T[]) => Promise<Array<R | Error>>;
 export interface GroupCommitOptions {
   /** Largest batch handed to `flush` (the rest waits for the next one). */
   maxBatch?: number;
+  /** How long a batch may take before its items fail with `error()` and the queue moves on. */
+  abandonAfter?: { ms: number; error: () => Error };
 }
 
 interface Pending<T, R> {
@@ -25,12 +30,14 @@ export class GroupCommit<T, R> {
   private queue: Array<Pending<T, R>> = [];
   private running = false;
   private readonly maxBatch: number;
+  private readonly abandonAfter: GroupCommitOptions['abandonAfter'];
 
   constructor(
     private readonly flush: FlushBatch<T, R>,
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
+    this.abandonAfter = options.abandonAfter;
   }
 
   /** Queues `item`; resolves with its result once its batch is written. */
@@ -64,7 +71,7 @@ export class GroupCommit<T, R> {
   private async write(batch: Array<Pending<T, R>>): Promise<void> {
     let results: Array<R | Error>;
     try {
-      results = await this.flush(batch.map((p) => p.item));
+      results = await this.settledOrAbandoned(this.flush(batch.map((p) => p.item)));
     } catch (error) {
       for (const p of batch) {
         p.reject(error);
@@ -79,5 +86,20 @@ export class GroupCommit<T, R> {
         p.resolve(result as R);
       }
     });
+  }
+
+  /** `flushing`, or a rejection with the abandon error once it has taken too long. */
+  private settledOrAbandoned(flushing: Promise<Array<R | Error>>): Promise<Array<R | Error>> {
+    const abandon = this.abandonAfter;
+    if (!abandon) {
+      return flushing;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const abandoned = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(abandon.error()), abandon.ms);
+    });
+    // A stuck write that fails after being abandoned has no one left to tell.
+    flushing.catch(() => undefined);
+    return Promise.race([flushing, abandoned]).finally(() => clearTimeout(timer));
   }
 }
