@@ -44,7 +44,9 @@ export class InboundSpool implements CallbackSpool {
   private writes: Promise<void> = Promise.resolve();
   private replaying = false;
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly file: string;
+  /** The file appends go to; a new one after each replay round (see replayAll). */
+  private file: string;
+  private fileStamp = 0;
   private readonly leaseMs: number;
   private readonly now: () => number;
 
@@ -52,7 +54,7 @@ export class InboundSpool implements CallbackSpool {
     private readonly dir: string,
     options: InboundSpoolOptions = {},
   ) {
-    this.file = path.join(dir, `inbound-${Date.now()}-${this.ownerId}.jsonl`);
+    this.file = this.nextFile();
     this.leaseMs = options.leaseMs ?? 30_000;
     this.now = options.now ?? Date.now;
   }
@@ -61,7 +63,7 @@ export class InboundSpool implements CallbackSpool {
   append(entry: SpoolEntry): Promise<void> {
     const line = `${JSON.stringify(entry)}\n`;
     // Serialised: concurrent appends never interleave inside a line.
-    this.writes = this.writes.then(async () => {
+    return this.serialised(async () => {
       if (!this.handle) {
         await this.holdLease();
         this.handle = await open(this.file, 'a');
@@ -69,7 +71,17 @@ export class InboundSpool implements CallbackSpool {
       await this.handle.appendFile(line, 'utf8');
       await this.handle.datasync();
     });
-    return this.writes;
+  }
+
+  /**
+   * Runs `task` after every file operation queued before it. A failed one fails only its own
+   * caller: the appends after it still run (a disk error once must not refuse every message
+   * from then on).
+   */
+  private serialised(task: () => Promise<void>): Promise<void> {
+    const run = this.writes.catch(() => undefined).then(task);
+    this.writes = run;
+    return run;
   }
 
   /**
@@ -84,9 +96,15 @@ export class InboundSpool implements CallbackSpool {
     }
     this.replaying = true;
     try {
-      await this.writes;
-      await this.handle?.close();
-      this.handle = undefined;
+      // In the append queue, so no append meets the handle while it closes. What is spooled
+      // from now on goes to a file of a later name: were the file being replayed to keep its
+      // name, a replay cut short (a disk error) would leave it claimed under the very name the
+      // next round renames the new file onto, losing the rest of it.
+      await this.serialised(async () => {
+        await this.handle?.close();
+        this.handle = undefined;
+        this.file = this.nextFile();
+      });
       let done = 0;
       for (const name of await this.takeableFiles()) {
         done += await this.replayFile(name, replay);
@@ -105,6 +123,12 @@ export class InboundSpool implements CallbackSpool {
     await this.handle?.close();
     this.handle = undefined;
     await rm(this.leaseFile(this.ownerId), { force: true });
+  }
+
+  /** `inbound-<created>-<owner>.jsonl`, each name of this owner later than the one before. */
+  private nextFile(): string {
+    this.fileStamp = Math.max(Date.now(), this.fileStamp + 1);
+    return path.join(this.dir, `inbound-${this.fileStamp}-${this.ownerId}.jsonl`);
   }
 
   private leaseFile(ownerId: string): string {
@@ -190,10 +214,10 @@ export class InboundSpool implements CallbackSpool {
       if (await replay(entry).catch(() => false)) {
         done += 1;
       } else {
+        // Awaited: an entry that could not be written back keeps the claimed file (this throws).
         await this.append(entry);
       }
     }
-    await this.writes;
     await rm(claimed, { force: true });
     return done;
   }
