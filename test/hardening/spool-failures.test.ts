@@ -8,9 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InboundSpool } from '../../src/interactions/inbound-spool.js';
-import type { SpoolEntry } from '../../src/wechat/callback-ports.js';
-import { parseInboundXml } from '../../src/wechat/inbound-xml.js';
-import { buildTextXml } from '../builders/inbound.js';
+import { replayedBy, spoolEntry as entry } from '../builders/spool.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -19,18 +17,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const entry = (content: string): SpoolEntry => ({ message: parseInboundXml(buildTextXml({ content })), receivedAt: Date.now() });
-const contentOf = (e: SpoolEntry): string => (e.message.kind === 'text' ? e.message.content : '');
-
-async function replayedBy(spool: InboundSpool): Promise<string[]> {
-  const replayed: string[] = [];
-  await spool.replayAll(async (e) => {
-    replayed.push(contentOf(e));
-    return true;
-  });
-  return replayed;
-}
 
 describe('the inbound spool after a disk error', () => {
   it('still spools the messages that come after an append that failed', async () => {
@@ -44,7 +30,7 @@ describe('the inbound spool after a disk error', () => {
     await mkdir(spoolDir, { recursive: true });
     await spool.append(entry('第二条'));
     await spool.append(entry('第三条'));
-    expect(await replayedBy(spool)).toEqual(['第二条', '第三条']);
+    expect((await replayedBy(spool)).replayed).toEqual(['第二条', '第三条']);
     await spool.close();
   });
 
@@ -61,7 +47,7 @@ describe('the inbound spool after a disk error', () => {
         throw new Error('disk error');
       });
       await expect(cutShort).rejects.toThrow('disk error');
-      expect((await replayedBy(spool)).sort()).toEqual(['第一条', '第二条', '期间的一条'].sort());
+      expect((await replayedBy(spool)).replayed.sort()).toEqual(['第一条', '第二条', '期间的一条'].sort());
       await spool.close();
     }
   });

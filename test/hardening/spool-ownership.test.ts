@@ -8,9 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InboundSpool } from '../../src/interactions/inbound-spool.js';
-import type { SpoolEntry } from '../../src/wechat/callback-ports.js';
-import { parseInboundXml } from '../../src/wechat/inbound-xml.js';
-import { buildTextXml } from '../builders/inbound.js';
+import { replayedBy, spoolEntry as entry } from '../builders/spool.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -19,9 +17,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const entry = (content: string): SpoolEntry => ({ message: parseInboundXml(buildTextXml({ content })), receivedAt: Date.now() });
-const contentOf = (e: SpoolEntry): string => (e.message.kind === 'text' ? e.message.content : '');
 
 /** A process that spooled two messages and was replaying them when it stopped answering. */
 async function crashedMidReplay(): Promise<InboundSpool> {
@@ -44,11 +39,7 @@ describe('spool files of a process that died during replay', () => {
     await crashedMidReplay();
     // The restarted process (same PID: this one) looks 60 s later, when no heartbeat came.
     const restarted = new InboundSpool(dir, { leaseMs: 30_000, now: () => Date.now() + 60_000 });
-    const replayed: string[] = [];
-    const count = await restarted.replayAll(async (e) => {
-      replayed.push(contentOf(e));
-      return true;
-    });
+    const { count, replayed } = await replayedBy(restarted);
     expect(count).toBe(2);
     expect(replayed).toEqual(['第一条', '第二条']);
     expect((await readdir(dir)).filter((name) => name.startsWith('inbound-'))).toEqual([]);
@@ -57,11 +48,7 @@ describe('spool files of a process that died during replay', () => {
   it('leaves a half-replayed file alone while its owner keeps its lease fresh', async () => {
     await crashedMidReplay();
     const other = new InboundSpool(dir, { leaseMs: 30_000 });
-    const replayed: string[] = [];
-    const count = await other.replayAll(async (e) => {
-      replayed.push(contentOf(e));
-      return true;
-    });
+    const { count, replayed } = await replayedBy(other);
     expect(count).toBe(0);
     expect(replayed).toEqual([]);
     expect((await readdir(dir)).filter((name) => name.includes('.replaying-'))).toHaveLength(1);
@@ -72,11 +59,7 @@ describe('spool files of a process that died during replay', () => {
     await stopped.append(entry('停机前收到'));
     await stopped.close();
     const survivor = new InboundSpool(dir);
-    const replayed: string[] = [];
-    await survivor.replayAll(async (e) => {
-      replayed.push(contentOf(e));
-      return true;
-    });
+    const { replayed } = await replayedBy(survivor);
     expect(replayed).toEqual(['停机前收到']);
   });
 });
