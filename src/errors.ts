@@ -114,6 +114,17 @@ export class DatabaseUnavailableError extends AppError {
 }
 
 /**
+ * A message's processing attempt did not settle within its claim's lease: something it waits
+ * on (a database write, a call) was never answered. The attempt is given up like one that
+ * threw; what it still does later is not recorded.
+ */
+export class StalledAttemptError extends AppError {
+  constructor(message: string) {
+    super(message, { code: 'attempt_stalled', status: 500, expose: false });
+  }
+}
+
+/**
  * The database refused this write for good (a validation rule, a duplicate key on another
  * unique index, a document too large, a key name it cannot store): retrying repeats it.
  */

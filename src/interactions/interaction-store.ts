@@ -35,7 +35,7 @@ export class InteractionStore implements InteractionClaims {
   readonly maxAttempts: number;
   private readonly model: Model<Interaction>;
   private readonly clock: Clock;
-  private readonly leaseMs: number;
+  readonly leaseMs: number;
   /** Claims and completions are written in group commits (see lib/group-commit.ts). */
   private readonly inserts: GroupCommit<Interaction & { _id: Types.ObjectId }, InsertResult>;
   private readonly updates: GroupCommit<InteractionUpdate, void>;

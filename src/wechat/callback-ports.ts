@@ -34,6 +34,11 @@ export type ClaimResult =
 
 /** The interaction log with claim/complete semantics (exactly once across retries and instances). */
 export interface InteractionClaims {
+  /**
+   * How long a claim is held: an attempt still running after this is taken for dead (another
+   * delivery may take the message over), so its own runner gives it up then too.
+   */
+  readonly leaseMs: number;
   /** Stores the message and claims it, or says another delivery has it (or had it). */
   claim(message: InboundMessage): Promise<ClaimResult>;
   /** Waits for a concurrent delivery's outcome until `deadline` (ms since the epoch). */

@@ -3,9 +3,12 @@
  * resolves with what to answer at the pipeline's end or at the deadline, whichever comes
  * first; after the deadline the pipeline keeps going and its replies go out by
  * customer-service message. Its end is recorded on the interaction — done, or failed with the
- * failure handed to `onFailure` (which retries or gives up).
+ * failure handed to `onFailure` (which retries or gives up). An attempt that has not settled
+ * when its claim's lease runs out (a write the database never answers) fails as stalled: by
+ * then another delivery may take the message over, and without a bound a message whose
+ * attempt hangs would never be retried by this instance.
  */
-import { DatabaseUnavailableError } from '../errors.js';
+import { DatabaseUnavailableError, StalledAttemptError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Claim, InteractionClaims, ReplyOutcome } from './callback-ports.js';
@@ -60,7 +63,7 @@ export class PipelineRunner {
     const outcomeNow = (): ReplyOutcome =>
       slot.reply ? { reply: slot.reply, replyMode: 'passive' } : { reply: null, replyMode: slot.closed ? 'deferred' : 'none' };
 
-    const finished = this.options.run(ctx).then(
+    const finished = this.withinLease(this.options.run(ctx)).then(
       async () => {
         slot.close();
         await this.recordCompletion(claim, outcomeNow(), logger);
@@ -88,6 +91,14 @@ export class PipelineRunner {
       return slot.reply ? { reply: slot.reply, replyMode: 'passive' } : { reply: null, replyMode: 'deferred' };
     }
     return outcomeNow();
+  }
+
+  /** `attempt`, or a StalledAttemptError once the claim's lease has run out before it settled. */
+  private async withinLease(attempt: Promise<void>): Promise<void> {
+    const { leaseMs } = this.options.claims;
+    if ((await beforeDeadline(attempt, leaseMs)) === DEADLINE_PASSED) {
+      throw new StalledAttemptError(`processing did not finish within the claim's ${leaseMs / 1000} s lease`);
+    }
   }
 
   /**
