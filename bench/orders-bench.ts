@@ -3,7 +3,9 @@
  * (the command behind both `POST /api/orders` and `npm run import-orders`: row checks, the
  * bulkWrite of the orders, the purchase-facts aggregation and the fans' bulkWrite), first as
  * new orders, then the same export again (all unchanged), then as NDJSON text through the
- * body reader. Target: ≥ 5,000 orders/s (issue 13).
+ * body reader. Before them, on a database of its own, the import floor (orders-floor.ts): the
+ * raw driver writing the same orders and facts with nothing around them, the ratio column's
+ * denominator. Target: ≥ 5,000 orders/s (issue 13).
  *
  * Run alone: `npx tsx bench/orders-bench.ts --mongodb-uri=mongodb://127.0.0.1:27017/ [--quick]`.
  */
@@ -16,6 +18,7 @@ import { getOrderModel } from '../src/orders/order-model.js';
 import { readOrderRows } from '../src/orders/read-order-rows.js';
 import { RfmRegistry } from '../src/orders/rfm-registry.js';
 import { systemClock } from '../src/lib/clock.js';
+import { importAtTheFloor, type FloorRow } from './orders-floor.js';
 import { seedFans } from './seed-fans.js';
 import { check, fmt } from './table.js';
 
@@ -24,6 +27,8 @@ export interface OrdersBenchOptions {
   serverUri: string;
   quick: boolean;
   log: (line: string) => void;
+  /** Gives the planner statistics after the seeding, as autovacuum would on a live database (the local engine only). */
+  analyze: () => Promise<void>;
 }
 
 const TARGET_PER_SECOND = 5_000;
@@ -31,8 +36,8 @@ const NAMES = ['外套', 'T恤', '长裤', '连衣裙', '毛衣', '围巾'];
 const SIZES = ['S', 'M', 'L', 'XL'];
 
 /** `count` orders over `fans` buyers (a tenth for buyers fanhook does not know yet), 1–3 items each. */
-function exportOf(count: number, fans: number, now: number): unknown[] {
-  const rows: unknown[] = [];
+function exportOf(count: number, fans: number, now: number): FloorRow[] {
+  const rows: FloorRow[] = [];
   for (let i = 0; i < count; i += 1) {
     const buyer = i % 10 === 9 ? `oBenchUnknown${String(i).padStart(7, '0')}` : `o_seed_${i % fans}`;
     const items = Array.from({ length: 1 + (i % 3) }, (_, k) => {
@@ -66,18 +71,46 @@ async function timed(run: (onProgress: () => void) => Promise<ImportReport>): Pr
   return { ms: performance.now() - started, storedMs: stored - started, report };
 }
 
+/** The import floor (orders-floor.ts) on a database of its own seeded like fanhook's: orders only, then orders and facts. */
+async function floorTimings(
+  options: OrdersBenchOptions,
+  rows: readonly FloorRow[],
+  fans: number,
+): Promise<{ ordersOnly: number; withFacts: number }> {
+  const connection = await mongoose.createConnection(withDatabase(options.serverUri, 'fanhook_bench_orders_floor')).asPromise();
+  try {
+    await connection.dropDatabase();
+    await Promise.all([getFanModel(connection).init(), getOrderModel(connection).init()]);
+    await seedFans(connection, fans, new Date());
+    await options.analyze();
+    const isKnown = (openId: string) => openId.startsWith('o_seed_');
+    options.log('orders: the import floor, orders only …');
+    const ordersOnly = await importAtTheFloor(connection.db!, rows, isKnown, false);
+    await connection.collection('orders').deleteMany({});
+    options.log("orders: the import floor, orders and buyers' facts …");
+    const withFacts = await importAtTheFloor(connection.db!, rows, isKnown, true);
+    return { ordersOnly, withFacts };
+  } finally {
+    await connection.dropDatabase().catch(() => undefined);
+    await connection.close();
+  }
+}
+
 export async function runOrdersBench(options: OrdersBenchOptions): Promise<string[]> {
   const orders = options.quick ? 20_000 : 100_000;
   const fans = orders / 4;
+  const rows = exportOf(orders, fans, Date.now());
+  options.log(`orders: seeding ${fmt(fans)} fans for the import floor …`);
+  const floor = await floorTimings(options, rows, fans);
   const connection = await mongoose.createConnection(withDatabase(options.serverUri, 'fanhook_bench_orders')).asPromise();
   try {
     await connection.dropDatabase();
     await Promise.all([getFanModel(connection).init(), getOrderModel(connection).init()]);
     options.log(`orders: seeding ${fmt(fans)} fans …`);
     await seedFans(connection, fans, new Date());
+    await options.analyze();
     const rfm = await RfmRegistry.load(fileURLToPath(new URL('../templates', import.meta.url)));
     const deps: ImportOrdersDeps = { connection, clock: systemClock, timezone: 'Asia/Shanghai', tiers: () => rfm.tiers };
-    const rows = exportOf(orders, fans, Date.now());
     const asRows = rows.map((raw, index) => ({ index, raw }));
     const ndjson = rows.map((row) => JSON.stringify(row)).join('\n');
     options.log(`orders: importing ${fmt(orders)} new orders …`);
@@ -92,13 +125,18 @@ export async function runOrdersBench(options: OrdersBenchOptions): Promise<strin
     const text = await timed((onProgress) => importOrders(deps, readOrderRows(ndjson), onProgress));
     const perSecond = (ms: number): number => Math.round(orders / (ms / 1000));
     const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+    const ratio = (ms: number): string => (floor.withFacts / ms).toFixed(2);
     const line = (label: string, result: Timing, target: boolean) =>
-      `| ${label} | ${fmt(orders)} | ${s(result.ms)} | ${fmt(perSecond(result.ms))} | ${s(result.storedMs)} (${fmt(perSecond(result.storedMs))}/s) | ${s(result.ms - result.storedMs)} | ${result.report.accepted} accepted, ${result.report.unchanged} unchanged, ${result.report.refused} refused | ${target ? `≥ ${fmt(TARGET_PER_SECOND)}/s: ${check(perSecond(result.ms) >= TARGET_PER_SECOND)}` : ''} |`;
+      `| ${label} | ${fmt(orders)} | ${s(result.ms)} | ${fmt(perSecond(result.ms))} | ${ratio(result.ms)} | ${s(result.storedMs)} (${fmt(perSecond(result.storedMs))}/s) | ${s(result.ms - result.storedMs)} | ${result.report.accepted} accepted, ${result.report.unchanged} unchanged, ${result.report.refused} refused | ${target ? `≥ ${fmt(TARGET_PER_SECOND)}/s: ${check(perSecond(result.ms) >= TARGET_PER_SECOND)}` : ''} |`;
+    const floorLine = (label: string, ms: number) =>
+      `| ${label} | ${fmt(orders)} | ${s(ms)} | ${fmt(perSecond(ms))} | ${ratio(ms)} | — | — | — | |`;
     return [
       `orders import (\`importOrders\`, batches of 1,000, ${fmt(fans)} known fans, a tenth of the orders for unknown fans)`,
       '',
-      "| upload | orders | time | orders/s | orders stored in | buyers' facts, after the last order | result | target |",
-      '|---|---:|---:|---:|---:|---:|---|---|',
+      "| upload | orders | time | orders/s | × import floor | orders stored in | buyers' facts, after the last order | result | target |",
+      '|---|---:|---:|---:|---:|---:|---:|---|---|',
+      floorLine('import floor: mongodb driver, insertMany of the orders only', floor.ordersOnly),
+      floorLine('import floor: mongodb driver, the orders + one $set of facts per known buyer', floor.withFacts),
       line('new orders (rows as parsed JSON)', fresh, true),
       line('the same export again (all unchanged)', again, false),
       line('new orders as NDJSON text (body reader included)', text, true),
@@ -115,7 +153,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.stderr.write('usage: npx tsx bench/orders-bench.ts --mongodb-uri=URI [--quick]\n');
     process.exit(64);
   }
-  runOrdersBench({ serverUri: uri, quick: process.argv.includes('--quick'), log: (l) => process.stderr.write(`${l}\n`) }).then(
+  runOrdersBench({
+    serverUri: uri,
+    quick: process.argv.includes('--quick'),
+    analyze: async () => undefined,
+    log: (l) => process.stderr.write(`${l}\n`),
+  }).then(
     (lines) => process.stdout.write(`${lines.join('\n')}\n`),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
