@@ -10,7 +10,7 @@
  * Run alone: `npx tsx bench/orders-bench.ts --mongodb-uri=mongodb://127.0.0.1:27017/ [--quick]`.
  */
 import { fileURLToPath } from 'node:url';
-import mongoose from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { withDatabase } from '../src/db/with-database.js';
 import { getFanModel } from '../src/fans/fan-model.js';
 import { importOrders, type ImportOrdersDeps, type ImportReport } from '../src/orders/import-orders.js';
@@ -71,18 +71,38 @@ async function timed(run: (onProgress: () => void) => Promise<ImportReport>): Pr
   return { ms: performance.now() - started, storedMs: stored - started, report };
 }
 
-/** The import floor (orders-floor.ts) on a database of its own seeded like fanhook's: orders only, then orders and facts. */
+/**
+ * A database of its own with `fans` fans seeded like a live fanhook's (fanhook's indexes, the
+ * orders collection's too) and analyzed; dropped again when `use` is done.
+ */
+async function withSeededDatabase<T>(
+  options: OrdersBenchOptions,
+  name: string,
+  fans: number,
+  use: (connection: Connection) => Promise<T>,
+): Promise<T> {
+  const connection = await mongoose.createConnection(withDatabase(options.serverUri, name)).asPromise();
+  try {
+    await connection.dropDatabase();
+    await Promise.all([getFanModel(connection).init(), getOrderModel(connection).init()]);
+    options.log(`orders: seeding ${fmt(fans)} fans in ${name} …`);
+    await seedFans(connection, fans, new Date());
+    await options.analyze();
+    return await use(connection);
+  } finally {
+    await connection.dropDatabase().catch(() => undefined);
+    await connection.close();
+  }
+}
+
+/** The import floor (orders-floor.ts): orders only, then orders and facts. */
 async function floorTimings(
   options: OrdersBenchOptions,
   rows: readonly FloorRow[],
   fans: number,
 ): Promise<{ ordersOnly: number; withFacts: number }> {
-  const connection = await mongoose.createConnection(withDatabase(options.serverUri, 'fanhook_bench_orders_floor')).asPromise();
-  try {
-    await connection.dropDatabase();
-    await Promise.all([getFanModel(connection).init(), getOrderModel(connection).init()]);
-    await seedFans(connection, fans, new Date());
-    await options.analyze();
+  return withSeededDatabase(options, 'fanhook_bench_orders_floor', fans, async (connection) => {
+    // seedFans names its fans o_seed_<i>; the export's other buyers are unknown to fanhook.
     const isKnown = (openId: string) => openId.startsWith('o_seed_');
     options.log('orders: the import floor, orders only …');
     const ordersOnly = await importAtTheFloor(connection.db!, rows, isKnown, false);
@@ -90,25 +110,15 @@ async function floorTimings(
     options.log("orders: the import floor, orders and buyers' facts …");
     const withFacts = await importAtTheFloor(connection.db!, rows, isKnown, true);
     return { ordersOnly, withFacts };
-  } finally {
-    await connection.dropDatabase().catch(() => undefined);
-    await connection.close();
-  }
+  });
 }
 
 export async function runOrdersBench(options: OrdersBenchOptions): Promise<string[]> {
   const orders = options.quick ? 20_000 : 100_000;
   const fans = orders / 4;
   const rows = exportOf(orders, fans, Date.now());
-  options.log(`orders: seeding ${fmt(fans)} fans for the import floor …`);
   const floor = await floorTimings(options, rows, fans);
-  const connection = await mongoose.createConnection(withDatabase(options.serverUri, 'fanhook_bench_orders')).asPromise();
-  try {
-    await connection.dropDatabase();
-    await Promise.all([getFanModel(connection).init(), getOrderModel(connection).init()]);
-    options.log(`orders: seeding ${fmt(fans)} fans …`);
-    await seedFans(connection, fans, new Date());
-    await options.analyze();
+  return withSeededDatabase(options, 'fanhook_bench_orders', fans, async (connection) => {
     const rfm = await RfmRegistry.load(fileURLToPath(new URL('../templates', import.meta.url)));
     const deps: ImportOrdersDeps = { connection, clock: systemClock, timezone: 'Asia/Shanghai', tiers: () => rfm.tiers };
     const asRows = rows.map((raw, index) => ({ index, raw }));
@@ -141,10 +151,7 @@ export async function runOrdersBench(options: OrdersBenchOptions): Promise<strin
       line('the same export again (all unchanged)', again, false),
       line('new orders as NDJSON text (body reader included)', text, true),
     ];
-  } finally {
-    await connection.dropDatabase().catch(() => undefined);
-    await connection.close();
-  }
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -8,6 +8,7 @@
  * database's price for those writes, which is what fanhook's orders/s is compared with.
  */
 import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
+import { chunksOf } from '../src/db/update-chunks.js';
 
 /** An export row as the orders section builds it (valid by construction). */
 export interface FloorRow {
@@ -91,12 +92,10 @@ function factWrites(facts: Map<string, Facts>): AnyBulkWriteOperation[] {
 }
 
 async function inBatches<T>(items: readonly T[], write: (batch: T[]) => Promise<unknown>): Promise<void> {
-  let next = 0;
+  const batches = chunksOf(items, BATCH);
   const stream = async (): Promise<void> => {
-    while (next < items.length) {
-      const start = next;
-      next += BATCH;
-      await write(items.slice(start, start + BATCH));
+    for (let batch = batches.shift(); batch; batch = batches.shift()) {
+      await write(batch);
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, stream));
